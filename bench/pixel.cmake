@@ -1,0 +1,12 @@
+# Pixel-stage benchmarks (see bench/README.md, section "Pixel stage").
+add_executable(bench_pixel_quality
+  ${CMAKE_CURRENT_LIST_DIR}/pixel_quality.cpp
+  ${PROJECT_SOURCE_DIR}/tests/support/pixel_quality_set.cpp)
+target_include_directories(bench_pixel_quality PRIVATE ${PROJECT_SOURCE_DIR})
+target_link_libraries(bench_pixel_quality PRIVATE dgxpx_pixel_core)
+
+add_executable(bench_pixelize_speed
+  ${CMAKE_CURRENT_LIST_DIR}/pixelize_speed.cpp
+  ${PROJECT_SOURCE_DIR}/tests/support/pixel_quality_set.cpp)
+target_include_directories(bench_pixelize_speed PRIVATE ${PROJECT_SOURCE_DIR})
+target_link_libraries(bench_pixelize_speed PRIVATE dgxpx_pixel_core)

@@ -1,0 +1,38 @@
+#pragma once
+// Runs one step from its spec file: a cached result is materialized without calling the
+// backend; otherwise the work is done, the outputs written atomically, and the result filed in
+// the cache. This is what `dgxpx step <spec>` (called by ninja) does.
+#include <filesystem>
+#include <functional>
+#include <memory>
+
+#include "cache/store.h"
+#include "compiler/backend/generator.h"
+#include "compiler/backend/step_spec.h"
+
+namespace dgxpx::backend {
+
+enum class StepOutcome { ran, from_cache };
+
+/// Makes the generator a gen spec needs ("procedural" or "sdxl").
+using GeneratorFactory = std::function<std::unique_ptr<Generator>(const GenSpec&)>;
+
+/// The default factory: the procedural placeholder, or the SDXL backend for specs naming a
+/// model. Throws util::RuntimeFailure for a backend this build does not have.
+std::unique_ptr<Generator> make_generator(const GenSpec& spec);
+
+struct StepContext {
+  cache::Store& store;
+  GeneratorFactory generators = make_generator;
+};
+
+/// Runs the step in `spec_path` (relative paths inside resolve against the working directory,
+/// the project root). Throws util::InputError for a malformed spec or input image,
+/// util::RuntimeFailure for backend and I/O failures; outputs are then left as they were.
+StepOutcome run_step(const std::filesystem::path& spec_path, StepContext& context);
+
+StepOutcome run_gen_step(const GenSpec& spec, StepContext& context);
+StepOutcome run_pixel_step(const PixelSpec& spec, StepContext& context);
+StepOutcome run_pack_step(const PackSpec& spec, StepContext& context);
+
+}  // namespace dgxpx::backend

@@ -1,0 +1,111 @@
+#include "compiler/backend/step_spec.h"
+
+#include <nlohmann/json.hpp>
+
+namespace dgxpx::backend {
+using nlohmann::json;
+
+void to_json(json& j, const LoraSpec& s) { j = json{{"file", s.file}, {"weight", s.weight}}; }
+void from_json(const json& j, LoraSpec& s) {
+  j.at("file").get_to(s.file);
+  j.at("weight").get_to(s.weight);
+}
+
+void to_json(json& j, const GenSpec& s) {
+  j = json{{"kind", "gen"},       {"key", s.key},       {"name", s.name},         {"output", s.output},
+           {"backend", s.backend}, {"hint", s.hint},     {"prompt", s.prompt},     {"negative", s.negative}, {"subject", s.subject},
+           {"seed", s.seed},       {"width", s.width},   {"height", s.height},     {"tiling", s.tiling},
+           {"sampler", s.sampler}, {"steps", s.steps},   {"guidance", s.guidance}, {"loras", s.loras}};
+  j["model"] = s.model ? json(*s.model) : json(nullptr);
+}
+void from_json(const json& j, GenSpec& s) {
+  j.at("key").get_to(s.key);
+  j.at("name").get_to(s.name);
+  j.at("output").get_to(s.output);
+  j.at("backend").get_to(s.backend);
+  j.at("hint").get_to(s.hint);
+  j.at("prompt").get_to(s.prompt);
+  j.at("negative").get_to(s.negative);
+  j.at("subject").get_to(s.subject);
+  j.at("seed").get_to(s.seed);
+  j.at("width").get_to(s.width);
+  j.at("height").get_to(s.height);
+  j.at("tiling").get_to(s.tiling);
+  j.at("sampler").get_to(s.sampler);
+  j.at("steps").get_to(s.steps);
+  j.at("guidance").get_to(s.guidance);
+  j.at("loras").get_to(s.loras);
+  if (!j.at("model").is_null()) s.model = j.at("model").get<std::string>();
+}
+
+void to_json(json& j, const PixelSpec& s) {
+  j = json{{"kind", "pixel"},       {"key", s.key},
+           {"name", s.name},         {"input", s.input},
+           {"output", s.output},     {"grid", s.grid},
+           {"factor", s.factor},     {"width", s.width},
+           {"height", s.height},     {"downscale", s.downscale},
+           {"palette", s.palette},   {"palette_is_file", s.palette_is_file},
+           {"colors", s.colors},     {"dither", s.dither},
+           {"background", s.background}, {"tolerance", s.tolerance}};
+  j["outline"] = s.outline ? json(*s.outline) : json(nullptr);
+}
+void from_json(const json& j, PixelSpec& s) {
+  j.at("key").get_to(s.key);
+  j.at("name").get_to(s.name);
+  j.at("input").get_to(s.input);
+  j.at("output").get_to(s.output);
+  j.at("grid").get_to(s.grid);
+  j.at("factor").get_to(s.factor);
+  j.at("width").get_to(s.width);
+  j.at("height").get_to(s.height);
+  j.at("downscale").get_to(s.downscale);
+  j.at("palette").get_to(s.palette);
+  j.at("palette_is_file").get_to(s.palette_is_file);
+  j.at("colors").get_to(s.colors);
+  j.at("dither").get_to(s.dither);
+  j.at("background").get_to(s.background);
+  j.at("tolerance").get_to(s.tolerance);
+  if (!j.at("outline").is_null()) s.outline = j.at("outline").get<std::string>();
+}
+
+void to_json(json& j, const PackFrameSpec& s) {
+  j = json{{"name", s.name}, {"input", s.input}, {"row", s.row}, {"tag", s.tag}, {"duration_ms", s.duration_ms}};
+}
+void from_json(const json& j, PackFrameSpec& s) {
+  j.at("name").get_to(s.name);
+  j.at("input").get_to(s.input);
+  j.at("row").get_to(s.row);
+  j.at("tag").get_to(s.tag);
+  j.at("duration_ms").get_to(s.duration_ms);
+}
+
+void to_json(json& j, const PackSpec& s) {
+  j = json{{"kind", "pack"},     {"key", s.key},       {"name", s.name},
+           {"asset_kind", s.kind}, {"format", s.format}, {"output_dir", s.output_dir},
+           {"godot", s.godot},   {"frames", s.frames}};
+}
+void from_json(const json& j, PackSpec& s) {
+  j.at("key").get_to(s.key);
+  j.at("name").get_to(s.name);
+  j.at("asset_kind").get_to(s.kind);
+  j.at("format").get_to(s.format);
+  j.at("output_dir").get_to(s.output_dir);
+  j.at("godot").get_to(s.godot);
+  j.at("frames").get_to(s.frames);
+}
+
+std::vector<std::string> PackSpec::output_names() const {
+  std::vector<std::string> out = {name + ".png", name + ".json"};
+  if (format == "character" && godot) out.push_back(name + ".tres");
+  if (format == "items")
+    for (const auto& f : frames) out.push_back(name + "/" + f.name + ".png");
+  return out;
+}
+
+std::vector<std::string> PackSpec::outputs() const {
+  std::vector<std::string> out;
+  for (const auto& n : output_names()) out.push_back(output_dir + "/" + n);
+  return out;
+}
+
+}  // namespace dgxpx::backend

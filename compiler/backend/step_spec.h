@@ -1,0 +1,86 @@
+#pragma once
+// The contract between the planner and `dgxpx step`: one JSON file per step, named by its key
+// under .dgxpx/steps/<kind>/. Paths inside are relative to the project root (ninja's cwd).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace dgxpx::backend {
+
+struct LoraSpec {
+  std::string file;
+  double weight = 1.0;
+};
+
+/// prompt → raw image.
+struct GenSpec {
+  std::string key;       // step key (hex)
+  std::string name;      // first frame using it: "hero/walk/down/3"
+  std::string output;    // .dgxpx/gen/<key>.png
+  std::string backend;   // "procedural" or "sdxl"
+  std::string hint;      // what the placeholder draws: character, tile, item
+  std::string prompt, negative;
+  std::string subject;   // the part of the prompt every frame shares ("" → the prompt)
+  int64_t seed = 0;
+  int width = 1024, height = 1024;
+  std::string tiling = "none";  // none | x | y | xy
+  std::string sampler;
+  int steps = 20;
+  double guidance = 6.0;
+  std::optional<std::string> model;
+  std::vector<LoraSpec> loras;
+};
+
+/// raw image → pixel sprite. Mirrors manifest::PixelSettings.
+struct PixelSpec {
+  std::string key, name, input, output;
+  std::string grid = "size";  // size | factor | detect
+  int factor = 0, width = 32, height = 32;
+  std::string downscale = "k-centroid";
+  std::string palette;        // "" | built-in name | file path
+  bool palette_is_file = false;
+  int colors = 0;
+  bool dither = false;
+  std::string background = "flood";
+  double tolerance = 0.12;
+  std::optional<std::string> outline;
+};
+
+struct PackFrameSpec {
+  std::string name;   // frame name inside the asset ("walk/down/3")
+  std::string input;  // pixel sprite path
+  std::string row;    // sheet row ("walk/down"); "" for grids
+  std::string tag;    // frameTags name; "" for none
+  int duration_ms = 100;
+};
+
+/// sprites → sheet + atlas (+ individual files).
+struct PackSpec {
+  std::string key, name, kind;  // asset name and kind
+  std::string format = "character";  // character | tileset | items
+  std::string output_dir;       // the project's output folder ("assets")
+  bool godot = false;           // also a Godot 4 SpriteFrames .tres (characters)
+  std::vector<PackFrameSpec> frames;
+
+  /// Every output file, relative to output_dir: "<name>.png", "<name>.json", then ".tres" or
+  /// the items' own "<name>/<item>.png".
+  std::vector<std::string> output_names() const;
+  /// output_names() prefixed with output_dir.
+  std::vector<std::string> outputs() const;
+};
+
+void to_json(nlohmann::json& j, const LoraSpec& s);
+void from_json(const nlohmann::json& j, LoraSpec& s);
+void to_json(nlohmann::json& j, const GenSpec& s);
+void from_json(const nlohmann::json& j, GenSpec& s);
+void to_json(nlohmann::json& j, const PixelSpec& s);
+void from_json(const nlohmann::json& j, PixelSpec& s);
+void to_json(nlohmann::json& j, const PackFrameSpec& s);
+void from_json(const nlohmann::json& j, PackFrameSpec& s);
+void to_json(nlohmann::json& j, const PackSpec& s);
+void from_json(const nlohmann::json& j, PackSpec& s);
+
+}  // namespace dgxpx::backend

@@ -1,0 +1,191 @@
+// `dgxpx build`: re-plan if any input changed, run ninja on the graph with our own progress
+// line, then summarise what ran, what came from the cache and what was up to date.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <map>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "compiler/backend/step_log.h"
+#include "compiler/cli/build_report.h"
+#include "compiler/cli/command.h"
+#include "compiler/cli/ninja_process.h"
+#include "compiler/cli/project_context.h"
+#include "compiler/util/error.h"
+
+namespace dgxpx::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct BuildOptions {
+  std::vector<std::string> ninja_args;
+  bool json = false;
+  bool dry_run = false;
+};
+
+BuildOptions parse_build_args(const std::vector<std::string>& args) {
+  BuildOptions o;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](const char* flag) {
+      if (i + 1 >= args.size()) throw util::InputError(util::expected_got(std::string("a number after ") + flag, "nothing"));
+      const std::string& v = args[++i];
+      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
+        throw util::InputError(util::expected_got(std::string("a number after ") + flag, "'" + v + "'"));
+      return v;
+    };
+    if (a == "--json") o.json = true;
+    else if (a == "-n" || a == "--dry-run") { o.dry_run = true; o.ninja_args.push_back("-n"); }
+    else if (a == "-j") { o.ninja_args.push_back("-j"); o.ninja_args.push_back(value("-j")); }
+    else if (a == "-k") { o.ninja_args.push_back("-k"); o.ninja_args.push_back(value("-k")); }
+    else if (a.rfind("-j", 0) == 0 || a.rfind("-k", 0) == 0) {
+      std::string n = a.substr(2);
+      if (n.empty() || n.find_first_not_of("0123456789") != std::string::npos)
+        throw util::InputError(util::expected_got("-jN or -kN", "'" + a + "'"));
+      o.ninja_args.push_back(a.substr(0, 2));
+      o.ninja_args.push_back(n);
+    } else {
+      throw util::InputError(util::expected_got("--json, -n, -j N or -k N", "'" + a + "'"));
+    }
+  }
+  return o;
+}
+
+// Renders ninja's "[f/t] description" lines as one updating line on a terminal.
+class ProgressPrinter {
+ public:
+  explicit ProgressPrinter(bool quiet) : tty_(::isatty(STDERR_FILENO)), quiet_(quiet) {}
+  ~ProgressPrinter() { finish(); }
+
+  void line(const std::string& text) {
+    if (!text.empty() && text[0] == '[' && text.find("] ") != std::string::npos) {
+      ++progress_lines_;
+      if (quiet_) return;
+      if (tty_) {
+        std::fprintf(stderr, "\r%s\033[K", text.c_str());
+        open_ = true;
+      } else {
+        std::fprintf(stderr, "%s\n", text.c_str());
+      }
+      return;
+    }
+    if (text == "ninja: no work to do." || text.rfind("ninja: Entering directory", 0) == 0) return;
+    finish();
+    std::fprintf(stderr, "%s\n", text.c_str());
+  }
+
+  void finish() {
+    if (open_) std::fprintf(stderr, "\n");
+    open_ = false;
+  }
+  int progress_lines() const { return progress_lines_; }
+
+ private:
+  bool tty_, quiet_, open_ = false;
+  int progress_lines_ = 0;
+};
+
+}  // namespace
+
+int run_build(const GlobalOptions& global, const std::vector<std::string>& args) {
+  auto started = std::chrono::steady_clock::now();
+  BuildOptions options = parse_build_args(args);
+  fs::path root = project_root(global);
+  manifest::ProjectConfig project = manifest::load_project(root);
+  PlanUpdate update = ensure_plan_current(project);  // bad input throws here: nothing written
+  std::string build_file = manifest::display_path(project, project.state_dir / "build.ninja");
+  fs::path cache_root = cache_dir(project);
+
+  if (update.planned && !options.dry_run) {
+    // Outputs of assets no longer in the manifests disappear (ninja knows them from its log).
+    run_ninja({root, {"-f", build_file, "-t", "cleandead"}, {}}, [](const std::string& l) { spdlog::debug("{}", l); });
+  }
+
+  fs::path step_log = project.state_dir / "logs" / "last-build.log";
+  fs::create_directories(step_log.parent_path());
+  std::FILE* truncate = std::fopen(step_log.c_str(), "w");
+  if (truncate) std::fclose(truncate);
+
+  NinjaRun run{root, {"-f", build_file}, {{backend::kStepLogEnv, step_log.string()},
+                                          {"NINJA_STATUS", "[%f/%t] "},
+                                          {"DGXPX_CACHE_DIR", cache_root.string()}}};
+  run.args.insert(run.args.end(), options.ninja_args.begin(), options.ninja_args.end());
+  ProgressPrinter progress(global.quiet || options.json);
+  int ninja_status = run_ninja(run, [&](const std::string& l) { progress.line(l); });
+  progress.finish();
+
+  // What the steps did, from their log.
+  std::map<std::string, int> ran, from_cache;
+  std::vector<std::string> failed;
+  std::set<std::string> started_steps;
+  BuildActivity activity;
+  for (const auto& e : backend::read_step_log(step_log)) {
+    std::string id = e.kind + " " + e.name;
+    switch (e.event) {
+      case backend::StepEvent::start: started_steps.insert(id); break;
+      case backend::StepEvent::ran: ++ran[e.kind]; activity.touched.insert(id); break;
+      case backend::StepEvent::from_cache: ++from_cache[e.kind]; activity.touched.insert(id); break;
+      case backend::StepEvent::failed: failed.push_back(id); break;
+    }
+  }
+  plan::PlanCounts counts = plan::read_plan_counts(project);
+  int would_run = options.dry_run ? progress.progress_lines() : static_cast<int>(started_steps.size());
+  int up_to_date = std::max(0, counts.total() - would_run);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  bool ok = ninja_status == 0 && failed.empty();
+
+  int ran_total = ran["gen"] + ran["pixel"] + ran["pack"];
+  int cached_total = from_cache["gen"] + from_cache["pixel"] + from_cache["pack"];
+  if (!options.dry_run && (ran_total + cached_total > 0 || update.planned)) {
+    try {
+      Planned planned = update.planned ? std::move(*update.planned) : plan_in_memory(root);
+      cache::LocalStore store(cache_root);
+      activity.summary.project = root.filename().string();
+      activity.summary.ran = ran_total;
+      activity.summary.from_cache = cached_total;
+      activity.summary.up_to_date = up_to_date;
+      activity.summary.failed = static_cast<int>(failed.size());
+      activity.summary.seconds = seconds;
+      std::time_t now = std::time(nullptr);
+      char stamp[32];
+      std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+      activity.summary.finished_at = stamp;
+      write_build_report(planned, update.written.previous, activity, store);
+    } catch (const std::exception& e) {
+      spdlog::warn("build report not written: {}", e.what());
+    }
+  }
+
+  if (!global.quiet && !options.json) {
+    spdlog::info("{}{} ran ({} gen, {} pixel, {} pack), {} from cache, {} up to date, {} failed ({:.2f} s)",
+                 options.dry_run ? "dry run: " : "", options.dry_run ? would_run : ran_total, ran["gen"], ran["pixel"],
+                 ran["pack"], cached_total, up_to_date, failed.size(), seconds);
+  }
+  if (options.json) {
+    nlohmann::json j = {{"ok", ok},
+                        {"ran", {{"gen", ran["gen"]}, {"pixel", ran["pixel"]}, {"pack", ran["pack"]}}},
+                        {"from_cache", {{"gen", from_cache["gen"]}, {"pixel", from_cache["pixel"]}, {"pack", from_cache["pack"]}}},
+                        {"up_to_date", up_to_date},
+                        {"failed", failed},
+                        {"seconds", seconds}};
+    std::printf("%s\n", j.dump().c_str());
+    std::fflush(stdout);
+  }
+  if (ninja_status >= 128 && ninja_status - 128 == 2) return kExitInterrupted;
+  return ok ? kExitOk : kExitBuildFailed;
+}
+
+int run_plan(const GlobalOptions& global, const std::vector<std::string>& args) {
+  if (!args.empty()) throw util::InputError(util::expected_got("no arguments to plan", "'" + args[0] + "'"));
+  manifest::ProjectConfig project = manifest::load_project(project_root(global));
+  Planned p = plan_in_memory(project.root);
+  plan::write_plan(p.workspace, p.plan, self_command());
+  return kExitOk;
+}
+
+}  // namespace dgxpx::cli

@@ -1,0 +1,78 @@
+#include "compiler/cli/build_report.h"
+
+#include <map>
+
+#include <spdlog/spdlog.h>
+
+#include "compiler/util/atomic_file.h"
+
+namespace dgxpx::cli {
+namespace fs = std::filesystem;
+
+static std::string relative_to(const fs::path& from_dir, const fs::path& file) {
+  return file.lexically_relative(from_dir).generic_string();
+}
+
+void write_build_report(const Planned& planned, const std::vector<plan::AssetRecord>& previous,
+                        const BuildActivity& activity, cache::Store& store) {
+  const auto& project = planned.workspace.project;
+  fs::path report_dir = project.state_dir / "report";
+  std::map<std::string, util::Digest> old_pixel_keys;  // "asset/frame" → pixel key before
+  for (const auto& record : previous)
+    for (const auto& step : record.steps)
+      if (step.kind == plan::StepKind::pixel) old_pixel_keys[step.name] = step.key;
+
+  std::map<std::string, const plan::Step*> steps_by_key;
+  for (const auto& s : planned.plan.steps) steps_by_key[s.key.hex()] = &s;
+
+  std::vector<report::ReportEntry> entries;
+  for (const auto& record : planned.plan.records) {
+    const plan::StepRecord* gen = nullptr;
+    for (const auto& step : record.steps) {
+      if (step.kind == plan::StepKind::gen) gen = &step;
+      if (step.kind == plan::StepKind::pack) {
+        auto s = steps_by_key.find(step.key.hex());
+        if (s != steps_by_key.end()) {
+          report::ReportEntry e;
+          e.asset = record.asset;
+          e.kind = record.kind + " sheets";
+          e.image_path = relative_to(report_dir, project.root / s->second->outputs.front());
+          e.regenerated = activity.touched.count("pack " + record.asset) > 0;
+          e.key = step.key.hex();
+          entries.push_back(std::move(e));
+        }
+        continue;
+      }
+      if (step.kind != plan::StepKind::pixel || !gen) continue;
+      report::ReportEntry e;
+      e.asset = step.name;
+      e.kind = record.kind;
+      e.image_path = relative_to(report_dir, project.state_dir / "pixel" / (step.key.hex() + ".png"));
+      e.regenerated = activity.touched.count("pixel " + step.name) || activity.touched.count("gen " + gen->name);
+      e.key = step.key.hex();
+      for (const auto& f : gen->fields) {
+        if (f.name == "prompt") e.prompt = f.value;
+        if (f.name == "negative") e.negative_prompt = f.value;
+        if (f.name == "seed") e.seed = std::stoll(f.value);
+      }
+      auto old = old_pixel_keys.find(step.name);
+      if (e.regenerated && old != old_pixel_keys.end() && old->second != step.key) {
+        // The previous sprite is still in the content-addressed cache under its old key.
+        auto entry = store.get_entry(old->second);
+        if (entry.hit() && !entry.value->outputs.empty()) {
+          auto blob = store.get_blob(entry.value->outputs.front().digest);
+          if (blob.hit()) {
+            fs::path copy = report_dir / "previous" / (old->second.hex() + ".png");
+            util::write_file_atomic(copy, *blob.value);
+            e.previous_image_path = relative_to(report_dir, copy);
+          }
+        }
+      }
+      entries.push_back(std::move(e));
+    }
+  }
+  fs::path written = report::write_report(report_dir, activity.summary, entries);
+  spdlog::debug("report: {}", written.string());
+}
+
+}  // namespace dgxpx::cli

@@ -1,0 +1,54 @@
+#include "compiler/cli/project_context.h"
+
+#include <cstdlib>
+
+#include <spdlog/spdlog.h>
+
+#include "compiler/plan/file_digests.h"
+
+namespace dgxpx::cli {
+namespace fs = std::filesystem;
+
+fs::path project_root(const GlobalOptions& options) {
+  fs::path start = options.directory.empty() ? fs::current_path() : options.directory;
+  auto root = manifest::find_project_root(start);
+  if (!root)
+    throw util::InputError("no dgxpx.yaml found in " + fs::absolute(start).string() +
+                           " or any folder above it (create one at your game repo's root)");
+  return *root;
+}
+
+fs::path cache_dir(const manifest::ProjectConfig& project) {
+  if (const char* env = std::getenv("DGXPX_CACHE_DIR"); env && *env) return fs::absolute(env);
+  if (project.cache_dir) return *project.cache_dir;
+  return project.state_dir / "cache";
+}
+
+std::string self_command() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("dgxpx") : exe.string();
+}
+
+Planned plan_in_memory(const fs::path& root) {
+  Planned p{manifest::load_workspace(root, manifest::builtin_data_dir()), {}};
+  plan::FileDigestCache digests(p.workspace.project.state_dir / "file-digests");
+  p.plan = plan::make_plan(p.workspace, digests);
+  digests.save();
+  return p;
+}
+
+PlanUpdate ensure_plan_current(const manifest::ProjectConfig& project) {
+  std::string self = self_command();
+  PlanUpdate update;
+  if (plan::plan_is_current(project, self)) return update;
+  update.planned = plan_in_memory(project.root);
+  const Planned& p = *update.planned;
+  update.written = plan::write_plan(p.workspace, p.plan, self);
+  spdlog::debug("planned {} steps ({} gen, {} pixel, {} pack); {} assets changed, {} specs written",
+                p.plan.steps.size(), p.plan.gen_steps, p.plan.pixel_steps, p.plan.pack_steps,
+                update.written.assets_changed, update.written.specs_written);
+  return update;
+}
+
+}  // namespace dgxpx::cli

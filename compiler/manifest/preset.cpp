@@ -1,0 +1,192 @@
+#include "compiler/manifest/preset.h"
+
+#include <algorithm>
+#include <regex>
+
+namespace dgxpx::manifest {
+namespace fs = std::filesystem;
+using util::InputError;
+
+const std::vector<std::string>& sampler_names() {
+  static const std::vector<std::string> names = {"euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim"};
+  return names;
+}
+const std::vector<std::string>& downscale_names() {
+  static const std::vector<std::string> names = {"nearest", "mode", "k-centroid"};
+  return names;
+}
+const std::vector<std::string>& builtin_palette_names() {
+  static const std::vector<std::string> names = {"pico-8", "db16", "db32", "gameboy", "nes"};
+  return names;
+}
+
+Value merge_values(const Value& base, const Value& overrides) {
+  if (base.type != Value::Type::map || overrides.type != Value::Type::map) return overrides;
+  Value merged = base;
+  for (size_t i = 0; i < overrides.entries.size(); ++i) {
+    const auto& [key, v] = overrides.entries[i];
+    bool replaced = false;
+    for (size_t j = 0; j < merged.entries.size(); ++j) {
+      if (merged.entries[j].first != key) continue;
+      merged.entries[j].second = merge_values(merged.entries[j].second, v);
+      if (j < merged.key_locations.size()) merged.key_locations[j] = overrides.key_location(key);
+      replaced = true;
+    }
+    if (!replaced) {
+      merged.entries.emplace_back(key, v);
+      merged.key_locations.push_back(overrides.key_location(key));
+    }
+  }
+  return merged;
+}
+
+static std::string one_of(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return "one of " + out;
+}
+
+static std::string pick(const Value& v, const std::vector<std::string>& allowed) {
+  std::string s = as_string(v);
+  if (std::find(allowed.begin(), allowed.end(), s) == allowed.end())
+    throw InputError(v.where, util::expected_got(one_of(allowed), "'" + s + "'"));
+  return s;
+}
+
+static int positive_int(const Value& v, int64_t max, const std::string& what) {
+  int64_t n = as_int(v, what);
+  if (n < 1 || n > max) throw InputError(v.where, util::expected_got(what + " between 1 and " + std::to_string(max), std::to_string(n)));
+  return static_cast<int>(n);
+}
+
+static fs::path existing_file(const Value& v, const fs::path& root, const std::string& what) {
+  std::string written = as_string(v, "a file path");
+  fs::path p = fs::path(written).is_absolute() ? fs::path(written) : root / written;
+  std::error_code ec;
+  if (!fs::exists(p, ec)) throw InputError(v.where, what + " '" + written + "' does not exist");
+  return p.lexically_normal();
+}
+
+static const std::regex& hex_colour() {
+  static const std::regex re("#[0-9a-fA-F]{6}");
+  return re;
+}
+
+// size: [w, h] or "WxH"
+static std::pair<int, int> parse_size(const Value& v, int64_t max) {
+  if (v.type == Value::Type::list && v.items.size() == 2)
+    return {positive_int(v.items[0], max, "a width"), positive_int(v.items[1], max, "a height")};
+  if (v.type == Value::Type::scalar) {
+    static const std::regex re("([0-9]+)x([0-9]+)");
+    std::smatch m;
+    if (std::regex_match(v.scalar, m, re)) {
+      int64_t w = std::stoll(m[1]), h = std::stoll(m[2]);
+      if (w >= 1 && w <= max && h >= 1 && h <= max) return {static_cast<int>(w), static_cast<int>(h)};
+    }
+  }
+  throw InputError(v.where, util::expected_got("a size like [32, 32] or \"32x32\" (each 1.." + std::to_string(max) + ")", v.describe()));
+}
+
+static PixelSettings parse_pixel(const Value& doc, const fs::path& root) {
+  as_map(doc, "a mapping of pixel settings");
+  check_keys(doc, {"size", "factor", "detect", "downscale", "palette", "colors", "dither", "background", "tolerance", "outline"});
+  PixelSettings p;
+  int grid_choices = (doc.find("size") != nullptr) + (doc.find("factor") != nullptr) + (doc.find("detect") != nullptr);
+  if (grid_choices > 1) throw InputError(doc.where, "give only one of 'size', 'factor' or 'detect'");
+  if (auto* v = doc.find("size")) {
+    std::tie(p.width, p.height) = parse_size(*v, 1024);
+    p.grid = PixelSettings::Grid::size;
+  }
+  if (auto* v = doc.find("factor")) {
+    p.factor = positive_int(*v, 256, "a pixel factor");
+    p.grid = PixelSettings::Grid::factor;
+  }
+  if (auto* v = doc.find("detect")) {
+    if (!as_bool(*v)) throw InputError(v->where, util::expected_got("true (or use size/factor)", v->describe()));
+    p.grid = PixelSettings::Grid::detect;
+  }
+  if (auto* v = doc.find("downscale")) p.downscale = pick(*v, downscale_names());
+  if (auto* v = doc.find("palette")) {
+    std::string name = as_string(*v, "a palette name or file");
+    const auto& builtins = builtin_palette_names();
+    if (std::find(builtins.begin(), builtins.end(), name) != builtins.end()) {
+      p.palette = name;
+    } else if (name.find('.') != std::string::npos || name.find('/') != std::string::npos) {
+      p.palette = existing_file(*v, root, "palette file").string();
+      p.palette_is_file = true;
+    } else {
+      throw InputError(v->where, util::expected_got("a built-in palette (" + one_of(builtins) + ") or a palette file (.hex, .gpl, .pal, .png)", "'" + name + "'"));
+    }
+  }
+  if (auto* v = doc.find("colors")) {
+    p.colors = positive_int(*v, 256, "a colour count");
+    if (!p.palette.empty()) throw InputError(v->where, "give either 'palette' or 'colors', not both");
+  }
+  if (auto* v = doc.find("dither")) p.dither = as_bool(*v);
+  if (auto* v = doc.find("background")) {
+    std::string b = as_string(*v);
+    if (b != "keep" && b != "flood" && !std::regex_match(b, hex_colour()))
+      throw InputError(v->where, util::expected_got("keep, flood or a key colour like \"#ff00ff\"", "'" + b + "'"));
+    p.background = b;
+  }
+  if (auto* v = doc.find("tolerance")) {
+    p.tolerance = as_number(*v);
+    if (p.tolerance < 0 || p.tolerance > 1) throw InputError(v->where, util::expected_got("a tolerance between 0 and 1", v->scalar));
+  }
+  if (auto* v = doc.find("outline")) {
+    std::string c = as_string(*v);
+    if (!std::regex_match(c, hex_colour())) throw InputError(v->where, util::expected_got("a colour like \"#000000\"", "'" + c + "'"));
+    p.outline = c;
+  }
+  return p;
+}
+
+Preset parse_preset(const std::string& name, const Value& doc, const fs::path& root) {
+  as_map(doc, "a preset mapping");
+  check_keys(doc, {"description", "model", "loras", "sampler", "steps", "guidance", "size", "prompt_prefix",
+                   "prompt_suffix", "negative_prompt", "pixel"});
+  Preset p;
+  p.name = name;
+  p.where = doc.where;
+  if (auto* v = doc.find("description")) p.description = as_string(*v);
+  if (auto* v = doc.find("model"); v && v->type != Value::Type::null) {
+    p.model = existing_file(*v, root, "model");
+    p.model_display = v->scalar;
+  }
+  if (auto* v = doc.find("loras")) {
+    for (const auto& item : as_list(*v, "a list of LoRAs").items) {
+      LoraRef lora;
+      lora.where = item.where;
+      if (item.type == Value::Type::scalar) {
+        lora.file = existing_file(item, root, "LoRA file");
+        lora.display = item.scalar;
+      } else {
+        as_map(item, "a LoRA file path or {file: ..., weight: ...}");
+        check_keys(item, {"file", "weight"});
+        const Value& file = require(item, "file");
+        lora.file = existing_file(file, root, "LoRA file");
+        lora.display = file.scalar;
+        if (auto* w = item.find("weight")) lora.weight = as_number(*w, "a LoRA weight");
+      }
+      p.loras.push_back(lora);
+    }
+  }
+  if (auto* v = doc.find("sampler")) p.sampler = pick(*v, sampler_names());
+  if (auto* v = doc.find("steps")) p.steps = positive_int(*v, 1000, "a step count");
+  if (auto* v = doc.find("guidance")) {
+    p.guidance = as_number(*v, "a guidance scale");
+    if (p.guidance < 0 || p.guidance > 50) throw InputError(v->where, util::expected_got("a guidance scale between 0 and 50", v->scalar));
+  }
+  if (auto* v = doc.find("size")) {
+    std::tie(p.width, p.height) = parse_size(*v, 4096);
+    if (p.width % 8 || p.height % 8)
+      throw InputError(v->where, util::expected_got("a generation size that is a multiple of 8", std::to_string(p.width) + "x" + std::to_string(p.height)));
+  }
+  if (auto* v = doc.find("prompt_prefix")) p.prompt_prefix = as_string(*v);
+  if (auto* v = doc.find("prompt_suffix")) p.prompt_suffix = as_string(*v);
+  if (auto* v = doc.find("negative_prompt")) p.negative_prompt = as_string(*v);
+  if (auto* v = doc.find("pixel")) p.pixel = parse_pixel(*v, root);
+  return p;
+}
+
+}  // namespace dgxpx::manifest

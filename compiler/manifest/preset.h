@@ -1,0 +1,64 @@
+#pragma once
+// Style presets: which model and LoRAs, sampler settings, generation size, the pixel stage's
+// settings and the prompt prefix. An asset picks a preset and may override any field.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/manifest/value.h"
+
+namespace dgxpx::manifest {
+
+struct LoraRef {
+  std::filesystem::path file;  // absolute
+  std::string display;         // as written
+  double weight = 1.0;
+  util::SourceLocation where;
+};
+
+/// Pixel-stage settings as written; the pixel library interprets them.
+struct PixelSettings {
+  enum class Grid { factor, size, detect };
+  Grid grid = Grid::size;
+  int factor = 0;
+  int width = 32, height = 32;
+  std::string downscale = "k-centroid";          // nearest | mode | k-centroid
+  std::string palette;                           // "" none, a built-in name, or a file (absolute)
+  bool palette_is_file = false;
+  int colors = 0;                                // k-means colours when > 0 and no palette
+  bool dither = false;
+  std::string background = "flood";             // keep | flood | #rrggbb
+  double tolerance = 0.12;
+  std::optional<std::string> outline;            // #rrggbb
+};
+
+struct Preset {
+  std::string name;
+  std::string description;
+  std::optional<std::filesystem::path> model;  // none → the procedural placeholder backend
+  std::string model_display;
+  std::vector<LoraRef> loras;
+  std::string sampler = "euler_a";
+  int steps = 20;
+  double guidance = 6.0;
+  int width = 1024, height = 1024;
+  std::string prompt_prefix, prompt_suffix, negative_prompt;
+  PixelSettings pixel;
+  util::SourceLocation where;
+};
+
+/// Known samplers and downscale modes / built-in palettes, for validation.
+const std::vector<std::string>& sampler_names();
+const std::vector<std::string>& downscale_names();
+const std::vector<std::string>& builtin_palette_names();
+
+/// Deep-merges `overrides` into `base` (mappings merge key by key, anything else replaces).
+Value merge_values(const Value& base, const Value& overrides);
+
+/// Parses a preset mapping (already merged with any overrides). Relative paths (model, LoRAs,
+/// palette files) resolve against `project_root`; files that do not exist are errors at the
+/// place they were written.
+Preset parse_preset(const std::string& name, const Value& doc, const std::filesystem::path& project_root);
+
+}  // namespace dgxpx::manifest

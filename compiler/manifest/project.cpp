@@ -1,0 +1,83 @@
+#include "compiler/manifest/project.h"
+
+#include "compiler/manifest/yaml_reader.h"
+
+namespace dgxpx::manifest {
+namespace fs = std::filesystem;
+using util::InputError;
+
+std::optional<fs::path> find_project_root(const fs::path& start) {
+  std::error_code ec;
+  fs::path dir = fs::absolute(start, ec);
+  while (true) {
+    if (fs::is_regular_file(dir / kProjectFile, ec)) return dir;
+    if (!dir.has_parent_path() || dir.parent_path() == dir) return std::nullopt;
+    dir = dir.parent_path();
+  }
+}
+
+std::string display_path(const ProjectConfig& project, const fs::path& path) {
+  fs::path rel = path.lexically_relative(project.root);
+  if (!rel.empty() && *rel.begin() != "..") return rel.generic_string();
+  return path.generic_string();
+}
+
+static fs::path inside_root(const fs::path& root, const Value& v, const std::string& what) {
+  std::string written = as_string(v, what);
+  if (written.empty()) throw InputError(v.where, util::expected_got(what, "an empty string"));
+  fs::path p = fs::path(written).is_absolute() ? fs::path(written) : root / written;
+  return p.lexically_normal();
+}
+
+ProjectConfig load_project(const fs::path& root) {
+  ProjectConfig project;
+  project.root = root;
+  project.state_dir = root / ".dgxpx";
+  project.presets_dir = root / "presets";
+  project.rules_dir = root / "rules";
+  project.output_dir = root / "assets";
+  std::string display = kProjectFile;
+  auto documents = read_yaml_documents(root / kProjectFile, display);
+  Value empty;
+  empty.type = Value::Type::map;
+  empty.where = {display, 1, 1};
+  const Value& doc = documents.empty() || documents[0].type == Value::Type::null ? empty : documents[0];
+  if (documents.size() > 1) throw InputError(documents[1].where, "dgxpx.yaml must hold a single document");
+  as_map(doc, "a mapping of project settings");
+  check_keys(doc, {"project", "manifests", "presets", "rules", "output", "cache", "default_preset", "gen_jobs", "godot"});
+  if (const Value* m = doc.find("manifests")) {
+    if (m->type == Value::Type::list) {
+      for (const auto& item : m->items) project.manifests.push_back(inside_root(root, item, "a manifest folder or file"));
+    } else {
+      project.manifests.push_back(inside_root(root, *m, "a manifest folder or file (or a list of them)"));
+    }
+  } else {
+    project.manifests.push_back(root / "manifests");
+  }
+  for (size_t i = 0; i < project.manifests.size(); ++i) {
+    std::error_code ec;
+    if (!fs::exists(project.manifests[i], ec)) {
+      const Value* m = doc.find("manifests");
+      const Value& at = m->type == Value::Type::list ? m->items[i] : *m;
+      throw InputError(at.where, "manifest folder or file '" + at.scalar + "' does not exist");
+    }
+  }
+  if (const Value* v = doc.find("presets")) project.presets_dir = inside_root(root, *v, "a presets folder");
+  if (const Value* v = doc.find("rules")) project.rules_dir = inside_root(root, *v, "a rules folder");
+  if (const Value* v = doc.find("output")) {
+    project.output_dir = inside_root(root, *v, "an output folder");
+    if (project.output_dir == root.lexically_normal() || project.output_dir == project.state_dir)
+      throw InputError(v->where, util::expected_got("an output folder inside the project", "'" + v->scalar + "'"));
+  }
+  if (const Value* v = doc.find("cache")) project.cache_dir = inside_root(root, *v, "a cache folder");
+  if (const Value* v = doc.find("default_preset")) project.default_preset = as_string(*v);
+  if (const Value* v = doc.find("gen_jobs")) {
+    int64_t n = as_int(*v);
+    if (n < 1 || n > 64) throw InputError(v->where, util::expected_got("gen_jobs between 1 and 64", std::to_string(n)));
+    project.gen_jobs = static_cast<int>(n);
+  }
+  if (const Value* v = doc.find("godot")) project.godot = as_bool(*v);
+  return project;
+}
+
+}  // namespace dgxpx::manifest

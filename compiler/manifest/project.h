@@ -1,0 +1,37 @@
+#pragma once
+// dgxpx.yaml: the game repo's root file saying where manifests, presets, rules, outputs and
+// the cache are. Found by walking up from the working directory, like git.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/util/error.h"
+
+namespace dgxpx::manifest {
+
+inline constexpr const char* kProjectFile = "dgxpx.yaml";
+
+struct ProjectConfig {
+  std::filesystem::path root;                    // folder holding dgxpx.yaml
+  std::vector<std::filesystem::path> manifests;  // folders or files (absolute)
+  std::filesystem::path presets_dir;             // project presets (win over built-ins)
+  std::filesystem::path rules_dir;               // project rules (win over built-ins)
+  std::filesystem::path output_dir;              // engine-ready outputs
+  std::filesystem::path state_dir;               // .dgxpx: build.ninja, specs, records
+  std::optional<std::filesystem::path> cache_dir;  // from dgxpx.yaml; else state_dir/cache
+  std::string default_preset;                    // used by assets that name none
+  int gen_jobs = 1;                              // concurrent model-backed generations (ninja pool)
+  bool godot = false;                            // also write Godot 4 SpriteFrames for characters
+};
+
+/// The folder holding dgxpx.yaml at or above `start`; nullopt if none.
+std::optional<std::filesystem::path> find_project_root(const std::filesystem::path& start);
+
+/// Reads and validates `root`/dgxpx.yaml.
+ProjectConfig load_project(const std::filesystem::path& root);
+
+/// Path relative to the project root when inside it, for messages ("manifests/hero.yaml").
+std::string display_path(const ProjectConfig& project, const std::filesystem::path& path);
+
+}  // namespace dgxpx::manifest

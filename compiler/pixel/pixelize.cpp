@@ -1,0 +1,183 @@
+#include "compiler/pixel/pixelize.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "compiler/pixel/kmeans_palette.h"
+#include "compiler/pixel/quantize.h"
+#include "compiler/pixel/transparency.h"
+#include "compiler/util/error.h"
+
+namespace dgxpx::pixel {
+namespace {
+
+using util::expected_got;
+using util::InputError;
+
+std::string number(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.17g", value);
+  return buffer;
+}
+
+Grid resolve_grid(const Image& image, const GridOptions& options) {
+  switch (options.mode) {
+    case GridMode::factor:
+      return grid_for_period(image, options.factor, options.fit_phase);
+    case GridMode::size:
+      return grid_for_size(image, options.width, options.height, options.fit_phase);
+    case GridMode::detect: {
+      GridDetectOptions detect;
+      detect.fit_phase = options.fit_phase;
+      Grid grid = detect_grid(image, detect);
+      if (grid.x.period == 1.0)
+        spdlog::warn("pixelize: no pixel grid found (confidence {:.3f}); keeping full size",
+                     grid.confidence);
+      return grid;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+void validate(const PixelizeOptions& o) {
+  if (o.grid.mode == GridMode::factor && !(o.grid.factor > 0 && o.grid.factor <= 1024))
+    throw InputError(expected_got("a grid factor in (0, 1024]", number(o.grid.factor)));
+  if (o.grid.mode == GridMode::size &&
+      (o.grid.width < 1 || o.grid.height < 1 || o.grid.width > 16384 || o.grid.height > 16384))
+    throw InputError(expected_got("a target size between 1x1 and 16384x16384",
+                                  std::to_string(o.grid.width) + "x" + std::to_string(o.grid.height)));
+  if (o.downscale.clusters < 1 || o.downscale.clusters > 4)
+    throw InputError(expected_got("k-centroid clusters 1..4", std::to_string(o.downscale.clusters)));
+  if (o.palette.source == PaletteSource::kmeans && (o.palette.colors < 1 || o.palette.colors > 256))
+    throw InputError(expected_got("a colour count 1..256", std::to_string(o.palette.colors)));
+  if (o.palette.source == PaletteSource::builtin && !builtin_palette(o.palette.name)) {
+    std::string names;
+    for (const auto& n : builtin_palette_names()) names += (names.empty() ? "" : ", ") + n;
+    throw InputError(expected_got("a built-in palette (" + names + ")", "'" + o.palette.name + "'"));
+  }
+  if (o.palette.source == PaletteSource::file && o.palette.file.empty())
+    throw InputError(expected_got("a palette file path", "an empty path"));
+  if (!(o.palette.dither_strength >= 0 && o.palette.dither_strength <= 4))
+    throw InputError(expected_got("a dither strength in [0, 4]", number(o.palette.dither_strength)));
+  if (!(o.background.tolerance >= 0 && o.background.tolerance <= 442))
+    throw InputError(expected_got("a background tolerance in [0, 442]", number(o.background.tolerance)));
+  if (o.alpha_threshold > 255)
+    throw InputError(expected_got("an alpha threshold <= 255", std::to_string(o.alpha_threshold)));
+}
+
+std::optional<Palette> resolve_fixed_palette(const PaletteOptions& options) {
+  switch (options.source) {
+    case PaletteSource::builtin: {
+      auto palette = builtin_palette(options.name);
+      if (!palette) throw InputError(expected_got("a built-in palette name", "'" + options.name + "'"));
+      return palette;
+    }
+    case PaletteSource::file:
+      return load_palette_file(options.file);
+    case PaletteSource::none:
+    case PaletteSource::kmeans:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+PixelizeResult pixelize_detailed(const Image& image, const PixelizeOptions& options,
+                                 const Palette* fixed_palette) {
+  validate(options);
+  if (image.empty() || image.pixels.size() != size_t(image.width) * image.height)
+    throw InputError(expected_got("a non-empty image", std::to_string(image.width) + "x" +
+                                                           std::to_string(image.height)));
+  PixelizeResult result;
+  // Load the palette first: a bad palette file fails before any work.
+  if (fixed_palette)
+    result.palette = *fixed_palette;
+  else
+    result.palette = resolve_fixed_palette(options.palette);
+
+  result.grid = resolve_grid(image, options.grid);
+  Image art = downscale(image, result.grid, options.downscale);
+  binarize_alpha(art, options.alpha_threshold);
+  switch (options.background.mode) {
+    case BackgroundMode::keep:
+      break;
+    case BackgroundMode::flood:
+      result.background_cleared = flood_background(art, options.background.tolerance);
+      break;
+    case BackgroundMode::key:
+      result.background_cleared = key_background(art, options.background.key, options.background.tolerance);
+      break;
+  }
+
+  bool any_opaque = false;
+  for (const Rgba& p : art.pixels) any_opaque = any_opaque || p.a != 0;
+  if (result.palette && options.palette.correct_cast && any_opaque) {
+    result.cast = estimate_color_cast(art, *result.palette);
+    apply_color_cast(art, result.cast);
+  }
+  if (options.palette.source == PaletteSource::kmeans && any_opaque) {
+    KMeansOptions kmeans;
+    kmeans.colors = options.palette.colors;
+    result.palette = kmeans_palette(art, kmeans);
+  }
+  if (result.palette) {
+    DitherOptions dither;
+    dither.enabled = options.palette.dither;
+    dither.strength = options.palette.dither_strength;
+    apply_palette(art, *result.palette, dither);
+  }
+  if (options.outline) {
+    Rgba color = *options.outline;
+    if (result.palette) {
+      const PaletteMatcher matcher(*result.palette);
+      color = matcher.color(matcher.nearest(color));
+    }
+    add_outline(art, color, options.outline_diagonal);
+  }
+  result.image = std::move(art);
+  return result;
+}
+
+Image pixelize(const Image& image, const PixelizeOptions& options) {
+  return pixelize_detailed(image, options).image;
+}
+
+std::string canonical_options(const PixelizeOptions& o) {
+  std::string out = "pixelize.v1;";
+  switch (o.grid.mode) {
+    case GridMode::factor: out += "grid=factor:" + number(o.grid.factor); break;
+    case GridMode::size:
+      out += "grid=size:" + std::to_string(o.grid.width) + "x" + std::to_string(o.grid.height);
+      break;
+    case GridMode::detect: out += "grid=detect"; break;
+  }
+  out += ";phase=" + std::string(o.grid.fit_phase ? "fit" : "zero");
+  out += ";downscale=" + std::string(to_name(o.downscale.mode)) + ":" +
+         std::to_string(o.downscale.clusters) + ":" + number(o.downscale.min_separation);
+  switch (o.palette.source) {
+    case PaletteSource::none: out += ";palette=none"; break;
+    case PaletteSource::builtin: out += ";palette=builtin:" + o.palette.name; break;
+    case PaletteSource::file:
+      out += ";palette=file:" + std::to_string(o.palette.file.size()) + ":" + o.palette.file;
+      break;
+    case PaletteSource::kmeans: out += ";palette=kmeans:" + std::to_string(o.palette.colors); break;
+  }
+  out += ";cast=" + std::string(o.palette.correct_cast ? "fit" : "off");
+  out += ";dither=" + std::string(o.palette.dither ? "bayer8:" + number(o.palette.dither_strength) : "off");
+  switch (o.background.mode) {
+    case BackgroundMode::keep: out += ";background=keep"; break;
+    case BackgroundMode::flood: out += ";background=flood:" + number(o.background.tolerance); break;
+    case BackgroundMode::key:
+      out += ";background=key:" + to_hex(o.background.key) + ":" + number(o.background.tolerance);
+      break;
+  }
+  out += ";alpha=" + std::to_string(o.alpha_threshold);
+  out += ";outline=" + (o.outline ? to_hex(*o.outline) + (o.outline_diagonal ? ":8" : ":4") : std::string("none"));
+  out += ";";
+  return out;
+}
+
+}  // namespace dgxpx::pixel

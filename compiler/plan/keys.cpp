@@ -1,0 +1,86 @@
+#include "compiler/plan/keys.h"
+
+#include <cstdio>
+
+namespace dgxpx::plan {
+
+static std::string number_text(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.17g", v);
+  return buffer;
+}
+
+util::Digest key_of(const std::string& domain, const std::vector<KeyField>& fields) {
+  util::KeyHasher h;
+  h.add("dgxpx-key", static_cast<int64_t>(kKeyFormatVersion));
+  h.add("domain", domain);
+  h.add("fields", static_cast<int64_t>(fields.size()));
+  for (const auto& f : fields) h.add(f.name, f.value);
+  return h.finish();
+}
+
+KeyField file_field(const std::string& name, const std::string& display_path, const util::Digest& digest,
+                    const std::string& suffix) {
+  return {name, digest.hex() + suffix, display_path + " " + digest.short_hex() + suffix};
+}
+
+std::vector<KeyField> gen_fields(const backend::GenSpec& s, const std::string& backend_id,
+                                 const util::Digest* model_digest, const std::vector<util::Digest>& lora_digests) {
+  std::vector<KeyField> f;
+  f.push_back({"backend", backend_id, ""});
+  if (model_digest) f.push_back(file_field("model", *s.model, *model_digest));
+  else f.push_back({"model", "none", "none (procedural placeholder)"});
+  for (size_t i = 0; i < s.loras.size(); ++i)
+    f.push_back(file_field("lora[" + std::to_string(i) + "]", s.loras[i].file, lora_digests.at(i),
+                           " x" + number_text(s.loras[i].weight)));
+  f.push_back({"prompt", s.prompt, ""});
+  f.push_back({"negative", s.negative, ""});
+  f.push_back({"seed", std::to_string(s.seed), ""});
+  f.push_back({"sampler", s.sampler, ""});
+  f.push_back({"steps", std::to_string(s.steps), ""});
+  f.push_back({"guidance", number_text(s.guidance), ""});
+  f.push_back({"size", std::to_string(s.width) + "x" + std::to_string(s.height), ""});
+  f.push_back({"tiling", s.tiling, ""});
+  // SDXL micro-conditioning: original size, crop top-left, target size (diffusers defaults).
+  std::string size = std::to_string(s.width) + "x" + std::to_string(s.height);
+  f.push_back({"conditioning", "original=" + size + " crop=0,0 target=" + size, ""});
+  f.push_back({"hint", s.hint, ""});
+  f.push_back({"subject", s.subject, ""});
+  return f;
+}
+
+std::vector<KeyField> pixel_fields(const util::Digest& gen_key, const backend::PixelSpec& s,
+                                   const util::Digest* palette_digest) {
+  std::vector<KeyField> f;
+  f.push_back({"gen", gen_key.hex(), "gen " + gen_key.short_hex()});
+  std::string grid = s.grid == "size" ? "size " + std::to_string(s.width) + "x" + std::to_string(s.height)
+                     : s.grid == "factor" ? "factor " + std::to_string(s.factor)
+                                          : "detect";
+  f.push_back({"grid", grid, ""});
+  f.push_back({"downscale", s.downscale, ""});
+  if (palette_digest) f.push_back(file_field("palette", s.palette, *palette_digest));
+  else f.push_back({"palette", s.palette.empty() ? "none" : "builtin:" + s.palette, ""});
+  f.push_back({"colors", std::to_string(s.colors), ""});
+  f.push_back({"dither", s.dither ? "true" : "false", ""});
+  f.push_back({"background", s.background, ""});
+  f.push_back({"tolerance", number_text(s.tolerance), ""});
+  f.push_back({"outline", s.outline.value_or("none"), ""});
+  return f;
+}
+
+std::vector<KeyField> pack_fields(const backend::PackSpec& s, const std::vector<util::Digest>& pixel_keys) {
+  std::vector<KeyField> f;
+  f.push_back({"kind", s.kind, ""});
+  f.push_back({"format", s.format, ""});
+  f.push_back({"output_dir", s.output_dir, ""});
+  f.push_back({"godot", s.godot ? "true" : "false", ""});
+  f.push_back({"frames", std::to_string(s.frames.size()), ""});
+  for (size_t i = 0; i < s.frames.size(); ++i) {
+    const auto& fr = s.frames[i];
+    std::string place = "row=" + fr.row + " tag=" + fr.tag + " duration=" + std::to_string(fr.duration_ms);
+    f.push_back({"frame " + fr.name, pixel_keys.at(i).hex() + " " + place, "pixel " + pixel_keys[i].short_hex() + " " + place});
+  }
+  return f;
+}
+
+}  // namespace dgxpx::plan

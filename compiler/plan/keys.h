@@ -1,0 +1,43 @@
+#pragma once
+// Step keys. Each key is the XXH3-128 of a list of named fields, and the same list is recorded
+// for `dgxpx explain`, so what is hashed and what is explained cannot drift apart.
+// Known-answer tests (tests/unit/plan_keys_test.cpp) pin the format: changing anything here
+// changes every key, i.e. invalidates every cache; bump kKeyFormatVersion when you do.
+#include <string>
+#include <vector>
+
+#include "compiler/backend/step_spec.h"
+#include "compiler/util/hash.h"
+
+namespace dgxpx::plan {
+
+inline constexpr int kKeyFormatVersion = 1;
+
+struct KeyField {
+  std::string name;     // "prompt", "lora[0]"
+  std::string value;    // what is hashed
+  std::string display;  // what explain shows ("" → value)
+
+  const std::string& shown() const { return display.empty() ? value : display; }
+};
+
+/// Digest of `domain` ("gen", "pixel", "pack"), the format version and every field in order.
+util::Digest key_of(const std::string& domain, const std::vector<KeyField>& fields);
+
+/// A file input as a key field: hashed by digest, shown as path + short digest.
+KeyField file_field(const std::string& name, const std::string& display_path, const util::Digest& digest,
+                    const std::string& suffix = "");
+
+/// Fields of a gen step. `model_digest` / `lora_digests` are the file digests (parallel to
+/// spec.loras); the spec's paths are only shown, never hashed.
+std::vector<KeyField> gen_fields(const backend::GenSpec& spec, const std::string& backend_id,
+                                 const util::Digest* model_digest, const std::vector<util::Digest>& lora_digests);
+
+/// Fields of a pixel step: the gen key it reads, and the pixel settings (a palette file by digest).
+std::vector<KeyField> pixel_fields(const util::Digest& gen_key, const backend::PixelSpec& spec,
+                                   const util::Digest* palette_digest);
+
+/// Fields of a pack step: layout, outputs and every frame's name, place and pixel key, in order.
+std::vector<KeyField> pack_fields(const backend::PackSpec& spec, const std::vector<util::Digest>& pixel_keys);
+
+}  // namespace dgxpx::plan

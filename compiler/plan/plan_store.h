@@ -1,0 +1,55 @@
+#pragma once
+// Writes a plan to .dgxpx/ touching only what changed (so ninja sees real changes only), and
+// remembers, per asset, the fields behind every key and why they last changed (for explain).
+//
+//   .dgxpx/build.ninja              the graph (rewritten only when its bytes change)
+//   .dgxpx/steps/<kind>/<key>.json  step specs, named by key: written once, never modified
+//   .dgxpx/records/<asset>.json     fields per step + the last change's reasons
+//   .dgxpx/records.index            "<record digest> <asset>" per line
+//   .dgxpx/inputs.stamp             size + mtime of every planning input (the up-to-date check)
+//   .dgxpx/plan.json                step counts of the current plan
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/manifest/workspace.h"
+#include "compiler/plan/planner.h"
+
+namespace dgxpx::plan {
+
+struct PlanWriteResult {
+  int specs_written = 0;
+  int assets_changed = 0;  // new, changed or removed records
+  bool ninja_file_changed = false;
+  std::vector<AssetRecord> previous;  // the records that changed, as they were before
+};
+
+/// Writes the plan's files. `dgxpx_command` is baked into build.ninja.
+PlanWriteResult write_plan(const manifest::Workspace& ws, const Plan& plan, const std::string& dgxpx_command);
+
+/// True when build.ninja exists and no planning input changed size or mtime since the last
+/// plan (and the dgxpx binary is the same), so planning can be skipped.
+bool plan_is_current(const manifest::ProjectConfig& project, const std::string& dgxpx_command);
+
+/// One asset's stored record and the reasons recorded when it last changed.
+struct StoredRecord {
+  AssetRecord record;
+  std::vector<std::string> last_changes;  // "gen hero/walk/down/3: prompt changed: 'a' → 'b'"
+};
+
+/// Reads .dgxpx/records/<asset>.json; nullopt if absent or unreadable.
+std::optional<StoredRecord> read_record(const manifest::ProjectConfig& project, const std::string& asset);
+
+/// Why each step of `now` differs from `before` (empty when nothing does). Recorded at the
+/// point of decision; explain only prints it.
+std::vector<std::string> diff_records(const AssetRecord* before, const AssetRecord& now);
+
+/// Step counts recorded by the last plan: {gen, pixel, pack}; zeros if none.
+struct PlanCounts {
+  int gen = 0, pixel = 0, pack = 0;
+  int total() const { return gen + pixel + pack; }
+};
+PlanCounts read_plan_counts(const manifest::ProjectConfig& project);
+
+}  // namespace dgxpx::plan

@@ -1,0 +1,93 @@
+#include "compiler/util/atomic_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "compiler/util/error.h"
+
+namespace dgxpx::util {
+namespace fs = std::filesystem;
+
+static std::string errno_text() { return std::strerror(errno); }
+
+fs::path temp_path_for(const fs::path& target) {
+  static std::atomic<unsigned> counter{0};
+  return target.parent_path() /
+         ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
+          std::to_string(counter++));
+}
+
+void fsync_path(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) throw RuntimeFailure("cannot open " + path.string() + ": " + errno_text());
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) throw RuntimeFailure("cannot fsync " + path.string() + ": " + errno_text());
+}
+
+void write_file_atomic(const fs::path& path, std::string_view bytes) {
+  if (path.has_parent_path()) fs::create_directories(path.parent_path());
+  fs::path temp = temp_path_for(path);
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw RuntimeFailure("cannot create " + temp.string() + ": " + errno_text());
+  const char* data = bytes.data();
+  size_t left = bytes.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, data, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      std::string why = errno_text();
+      ::close(fd);
+      ::unlink(temp.c_str());
+      throw RuntimeFailure("cannot write " + path.string() + ": " + why);
+    }
+    data += n;
+    left -= static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    std::string why = errno_text();
+    ::unlink(temp.c_str());
+    throw RuntimeFailure("cannot write " + path.string() + ": " + why);
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    std::string why = errno_text();
+    ::unlink(temp.c_str());
+    throw RuntimeFailure("cannot rename into " + path.string() + ": " + why);
+  }
+}
+
+bool write_file_if_changed(const fs::path& path, std::string_view bytes) {
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec) && fs::file_size(path, ec) == bytes.size()) {
+    auto existing = read_file(path);
+    if (existing && *existing == bytes) return false;
+  }
+  write_file_atomic(path, bytes);
+  return true;
+}
+
+std::optional<std::string> read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT || !fs::exists(path)) return std::nullopt;
+    throw RuntimeFailure("cannot read " + path.string() + ": " + errno_text());
+  }
+  std::ostringstream out;
+  out << in.rdbuf();
+  if (in.bad()) throw RuntimeFailure("error while reading " + path.string());
+  return std::move(out).str();
+}
+
+std::string read_file_or_throw(const fs::path& path) {
+  auto content = read_file(path);
+  if (!content) throw RuntimeFailure("cannot read " + path.string() + ": no such file");
+  return std::move(*content);
+}
+
+}  // namespace dgxpx::util

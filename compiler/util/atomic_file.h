@@ -1,0 +1,31 @@
+#pragma once
+// Every file dgxpx publishes is written to a temp file in the same folder, fsynced, then renamed
+// over the target, so a crash or SIGKILL never leaves a half-written file under the final name.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace dgxpx::util {
+
+/// Writes `bytes` to `path` atomically (temp + fsync + rename), creating parent folders.
+/// Throws RuntimeFailure on I/O errors; the target is then unchanged.
+void write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
+
+/// Like write_file_atomic but leaves the file (and its mtime) alone when it already holds
+/// exactly `bytes`. Returns true when it wrote.
+bool write_file_if_changed(const std::filesystem::path& path, std::string_view bytes);
+
+/// Reads a whole file; nullopt if it does not exist. Throws RuntimeFailure on other errors.
+std::optional<std::string> read_file(const std::filesystem::path& path);
+
+/// Reads a whole file; throws RuntimeFailure if it cannot.
+std::string read_file_or_throw(const std::filesystem::path& path);
+
+/// A unique temp path next to `target` (same folder, so rename is atomic).
+std::filesystem::path temp_path_for(const std::filesystem::path& target);
+
+/// fsyncs a file that was written by other means (e.g. libpng) before it is renamed.
+void fsync_path(const std::filesystem::path& path);
+
+}  // namespace dgxpx::util

@@ -1,0 +1,128 @@
+// Bad input is reported as `file:line:col: error: ...` with what was expected and what was
+// found, exit status 2, and nothing written.
+#include <catch2/catch.hpp>
+
+#include "tests/integration/example_project.h"
+
+using namespace dgxpx::testing;
+
+namespace {
+
+struct BadInput {
+  const char* what;
+  const char* file;      // file to (over)write
+  const char* content;   // its new content
+  const char* location;  // expected "file:line:col" prefix (or "file:line")
+  const char* message;   // expected part of the message
+};
+
+const std::string kHero = "kind: character\nname: hero\npreset: fast\nprompt: a knight\nanimations:\n  walk: {frames: 2}\n";
+
+const BadInput kCases[] = {
+    {"unknown key in an asset", "sprites/hero.yaml", "kind: character\nname: hero\npreset: fast\nprompt: a\ncolour: red\nanimations:\n  walk: {frames: 2}\n",
+     "sprites/hero.yaml:5:1", "unknown key 'colour'"},
+    {"wrong type for an int", "sprites/hero.yaml", "kind: character\nname: hero\npreset: fast\nprompt: a\nseed: lots\nanimations:\n  walk: {frames: 2}\n",
+     "sprites/hero.yaml:5:7", "expected an integer for 'seed', got 'lots'"},
+    {"missing required field", "sprites/hero.yaml", "kind: character\nname: hero\npreset: fast\nanimations:\n  walk: {frames: 2}\n",
+     "sprites/hero.yaml:1:1", "missing required key 'prompt'"},
+    {"missing required entry field", "sprites/hero.yaml", "kind: character\nname: hero\npreset: fast\nprompt: a\nanimations:\n  walk: {prompt: x}\n",
+     "sprites/hero.yaml:6:9", "missing required key 'frames'"},
+    {"frames out of range", "sprites/hero.yaml", "kind: character\nname: hero\npreset: fast\nprompt: a\nanimations:\n  walk: {frames: 0}\n",
+     "sprites/hero.yaml:6:18", "between 1 and 64, got 0"},
+    {"duplicate asset name", "sprites/again.yaml", "kind: items\nname: hero\npreset: plain\nitems:\n  - {name: a, prompt: b}\n",
+     "sprites/hero.yaml:2:7", "duplicate asset name 'hero'"},
+    {"asset name escaping the output folder", "sprites/hero.yaml", "kind: character\nname: ../../etc/hero\npreset: fast\nprompt: a\nanimations:\n  walk: {frames: 2}\n",
+     "sprites/hero.yaml:2:7", "would write outside the output folder"},
+    {"absolute asset name", "sprites/hero.yaml", "kind: character\nname: /tmp/hero\npreset: fast\nprompt: a\nanimations:\n  walk: {frames: 2}\n",
+     "sprites/hero.yaml:2:7", "absolute path"},
+    {"unknown preset", "sprites/hero.yaml", "kind: character\nname: hero\npreset: fancy\nprompt: a\nanimations:\n  walk: {frames: 2}\n",
+     "sprites/hero.yaml:3:9", "got 'fancy'"},
+    {"unknown kind", "sprites/hero.yaml", "kind: monster\nname: hero\n", "sprites/hero.yaml:1:7", "got 'monster'"},
+    {"missing kind", "sprites/hero.yaml", "name: hero\n", "sprites/hero.yaml:1:1", "missing required key 'kind'"},
+    {"asset is a list", "sprites/hero.yaml", "- kind: character\n", "sprites/hero.yaml:1:1", "expected an asset mapping"},
+    {"YAML syntax error", "sprites/hero.yaml", "kind: character\nname: [hero\n", "sprites/hero.yaml:3:1", "invalid YAML"},
+    {"duplicate YAML key", "sprites/hero.yaml", "kind: character\nname: hero\nname: again\n", "sprites/hero.yaml:3:1", "duplicate key 'name'"},
+    {"LoRA file that does not exist", "presets/fast.yaml", "size: [256, 256]\nloras:\n  - {file: loras/missing.safetensors}\n",
+     "presets/fast.yaml:3:12", "LoRA file 'loras/missing.safetensors' does not exist"},
+    {"model file that does not exist", "presets/fast.yaml", "model: models/sdxl.safetensors\n", "presets/fast.yaml:1:8",
+     "model 'models/sdxl.safetensors' does not exist"},
+    {"palette file that does not exist", "presets/plain.yaml", "pixel: {palette: palettes/nope.hex}\n", "presets/plain.yaml:1:18",
+     "palette file 'palettes/nope.hex' does not exist"},
+    {"unknown built-in palette", "presets/plain.yaml", "pixel: {palette: rainbow}\n", "presets/plain.yaml:1:18", "got 'rainbow'"},
+    {"unknown sampler", "presets/fast.yaml", "sampler: magic\n", "presets/fast.yaml:1:10", "expected one of euler, euler_a"},
+    {"generation size not a multiple of 8", "presets/fast.yaml", "size: [250, 256]\n", "presets/fast.yaml:1:7", "multiple of 8"},
+    {"bad size syntax", "presets/fast.yaml", "size: big\n", "presets/fast.yaml:1:7", "expected a size like [32, 32]"},
+    {"unknown preset key", "presets/fast.yaml", "stepz: 20\n", "presets/fast.yaml:1:1", "unknown key 'stepz'"},
+    {"negative steps", "presets/fast.yaml", "steps: -3\n", "presets/fast.yaml:1:8", "between 1 and 1000"},
+    {"two grid settings", "presets/plain.yaml", "pixel: {size: [32, 32], factor: 8}\n", "presets/plain.yaml:1:8", "only one of 'size', 'factor' or 'detect'"},
+    {"bad outline colour", "presets/plain.yaml", "pixel: {outline: black}\n", "presets/plain.yaml:1:18", "expected a colour like \"#000000\""},
+    {"bad override value", "sprites/hero.yaml", "kind: character\nname: hero\npreset: fast\nprompt: a\noverrides: {guidance: high}\nanimations:\n  walk: {frames: 2}\n",
+     "sprites/hero.yaml:5:23", "expected a guidance scale, got 'high'"},
+    {"rule referencing an unknown field", "rules/character.yaml",
+     "kind: character\nfields:\n  prompt: string\n  animations: {type: map, entry: {frames: int}}\n"
+     "expand:\n  - {each: animations, as: anim}\n  - {count: anim.frames, as: frame}\n"
+     "frame:\n  name: \"{anim.name}/{frame}\"\n  prompt: \"{prompt} {anim.fps}\"\n  seed: \"{frame}\"\nsheet: {row: \"{anim.name}\"}\n",
+     "rules/character.yaml:10:21", "unknown field 'anim.fps'"},
+    {"rule looping over a scalar", "rules/character.yaml",
+     "kind: character\nfields:\n  prompt: string\nexpand:\n  - {each: prompt, as: p}\nframe: {name: x, prompt: x, seed: \"1\"}\n",
+     "rules/character.yaml:5:12", "expected a list or map field to loop over"},
+    {"rule with an unknown field type", "rules/character.yaml", "kind: character\nfields:\n  prompt: text\n",
+     "rules/character.yaml:3:11", "got 'text'"},
+    {"rule counting to a number instead of a field", "rules/character.yaml",
+     "kind: character\nfields:\n  prompt: string\nexpand:\n  - {count: 3, as: i}\nframe: {name: \"{i\", prompt: x, seed: \"1\"}\n",
+     "rules/character.yaml:5:13", "unknown field '3'"},
+    {"unknown project setting", "dgxpx.yaml", "manifests: sprites\noutputs: assets\n", "dgxpx.yaml:2:1", "unknown key 'outputs'"},
+    {"manifest folder that does not exist", "dgxpx.yaml", "manifests: sprits\n", "dgxpx.yaml:1:12", "'sprits' does not exist"},
+    {"gen_jobs out of range", "dgxpx.yaml", "manifests: sprites\ngen_jobs: 0\n", "dgxpx.yaml:2:11", "gen_jobs between 1 and 64"},
+    {"items entry without a name", "sprites/loot.yaml", "kind: items\nname: loot\npreset: plain\nitems:\n  - {prompt: a sword}\n",
+     "sprites/loot.yaml:5:5", "missing required key 'name'"},
+    {"duplicate item names", "sprites/loot.yaml", "kind: items\nname: loot\npreset: plain\nitems:\n  - {name: a, prompt: x}\n  - {name: a, prompt: y}\n",
+     "sprites/loot.yaml:6:12", "duplicate name 'a'"},
+    {"frame name that is not a safe path", "sprites/loot.yaml", "kind: items\nname: loot\npreset: plain\nitems:\n  - {name: ../evil, prompt: x}\n",
+     "rules/items.yaml", "would write outside the output folder"},
+};
+
+}  // namespace
+
+TEST_CASE("malformed input: file:line:col, expected vs found, exit 2, nothing written", "[integration][errors]") {
+  REQUIRE(sizeof(kCases) / sizeof(kCases[0]) >= 30);
+  for (const auto& c : kCases) {
+    TempProject p;
+    write_example_project(p);
+    p.write(c.file, c.content);
+    RunResult r = p.dgxpx("build");
+    INFO(c.what << "\nstderr: " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains(c.location));
+    CHECK_THAT(r.err, Catch::Contains(": error: "));
+    CHECK_THAT(r.err, Catch::Contains(c.message));
+    CHECK_FALSE(p.exists(".dgxpx"));
+    CHECK_FALSE(p.exists("assets"));
+  }
+}
+
+TEST_CASE("a bad edit after a good build leaves the previous outputs and plan alone", "[integration][errors]") {
+  TempProject p;
+  write_example_project(p);
+  REQUIRE(p.dgxpx("build").exit_code == 0);
+  std::string ninja_before = p.read(".dgxpx/build.ninja");
+  std::string sheet_before = p.read("assets/hero.png");
+  p.write("sprites/hero.yaml", "kind: character\nname: hero\npreset: fast\nprompt: a\nseed: x\nanimations:\n  walk: {frames: 2}\n");
+  RunResult r = p.dgxpx("build");
+  CHECK(r.exit_code == 2);
+  CHECK(p.read(".dgxpx/build.ninja") == ninja_before);
+  CHECK(p.read("assets/hero.png") == sheet_before);
+}
+
+TEST_CASE("command-line misuse exits 2", "[integration][errors]") {
+  TempProject p;
+  write_example_project(p);
+  CHECK(p.dgxpx("frobnicate").exit_code == 2);
+  CHECK(p.dgxpx("build -j many").exit_code == 2);
+  CHECK(p.dgxpx("gc --max-size lots").exit_code == 2);
+  CHECK(p.dgxpx("explain nobody").exit_code == 2);
+  TempProject empty;
+  RunResult r = empty.dgxpx("build");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("no dgxpx.yaml found"));
+}

@@ -1,0 +1,24 @@
+# Pixel stage (pixelize half): unit suites per noun, plus the crawl-tiles quality sample.
+dgxpx_test_suite(dgxpx_pixel_tests
+  LABELS unit
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_png_io_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_color_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_palette_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_quantize_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_kmeans_palette_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_grid_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_downscale_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_transparency_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_pixelize_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_pixelize_command_test.cpp
+    ${PROJECT_SOURCE_DIR}/compiler/cli/pixelize_command.cpp
+  LIBS dgxpx_pixel_core)
+
+# Needs Debian's crawl-tiles-data (scripts/setup.sh installs it); missing data fails the test.
+dgxpx_test_suite(dgxpx_pixel_quality_tests
+  LABELS unit quality
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_quality_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/support/pixel_quality_set.cpp
+  LIBS dgxpx_pixel_core)

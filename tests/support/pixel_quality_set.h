@@ -1,0 +1,75 @@
+#pragma once
+// The pixel-art quality set: real CC0 32x32 sprites from Debian's crawl-tiles-data, upscaled x8
+// with nearest-neighbour and degraded the way diffusion output is (sub-pixel shift, slight blur,
+// colour jitter, noise), on a key-colour background. Pixelizing a case back and comparing with
+// its original measures exact-pixel accuracy and grid detection. Shared by the unit test
+// (a fixed sample) and bench_pixel_quality (the full set).
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "compiler/pixel/image.h"
+#include "compiler/pixel/palette.h"
+#include "compiler/pixel/pixelize.h"
+
+namespace dgxpx::testing {
+
+/// $DGXPX_CRAWL_TILES, else /usr/share/crawl/dat/tiles. Throws std::runtime_error (failing the
+/// caller, never skipping) when the sheets are missing: `apt-get install crawl-tiles-data`.
+std::filesystem::path crawl_tiles_dir();
+
+/// A 32x32 crop of a crawl sheet with alpha binarised at 128.
+struct Sprite {
+  std::string category;  ///< the sheet: floor, wall, feat, main (items), player (monsters, doll)
+  int sheet_x = 0, sheet_y = 0;
+  pixel::Image image;
+};
+
+/// Every 32x32 cell of the sheets that is at least a quarter opaque and has two or more colours,
+/// in sheet order.
+std::vector<Sprite> load_crawl_sprites(const std::filesystem::path& dir);
+
+/// `count` sprites picked with a fixed seed (all of them when count >= size), in a stable order.
+std::vector<Sprite> sample_sprites(const std::vector<Sprite>& all, size_t count, uint64_t seed);
+
+struct Degradation {
+  /// Shades of a sprite closer than this (Euclidean RGB) are merged into the more frequent one
+  /// before anything else: crawl sprites hold colours 1/255 apart, which no method can tell apart
+  /// under noise. 0 keeps every colour.
+  double merge_shades = 12.0;
+  int factor = 8;               ///< nearest-neighbour upscale
+  double max_shift = 0.45;      ///< sub-pixel shift, uniform in +-max_shift art pixels per axis
+  double blur_sigma = 0.8;      ///< Gaussian blur, in upscaled pixels
+  double gain_jitter = 0.03;    ///< per-channel gain, uniform in 1 +- gain_jitter
+  double offset_jitter = 4.0;   ///< per-channel offset, uniform in +- offset_jitter (0..255 units)
+  double noise_sigma = 5.0;     ///< per-pixel, per-channel Gaussian noise (0..255 units)
+};
+
+struct QualityCase {
+  Sprite sprite;
+  pixel::Image reference;  ///< the sprite after merge_shades: what pixelize should give back
+  pixel::Palette palette;  ///< the reference's colours (what a game's palette file would hold)
+  pixel::Rgba key;         ///< background key colour, the candidate farthest from the palette
+  double key_distance = 0; ///< RGB distance from the key to the nearest palette colour
+  double shift_x = 0, shift_y = 0;  ///< applied shift, art pixels
+  pixel::Image degraded;   ///< opaque, (32 * factor)^2
+};
+
+/// Builds the degraded case for `sprite`; `seed` fixes every random draw.
+QualityCase make_case(const Sprite& sprite, const Degradation& degradation, uint64_t seed);
+
+/// Options that pixelize a case back: k-centroid, the sprite palette, the key colour. `factor`
+/// <= 0 means detect the grid.
+pixel::PixelizeOptions case_options(const QualityCase& c, double factor);
+
+struct Score {
+  long exact = 0, total = 0;                ///< all pixels (both transparent counts as exact)
+  long opaque_exact = 0, opaque_total = 0;  ///< pixels opaque in the original
+  bool size_ok = false;                     ///< output has the original's size
+};
+
+/// Compares a pixelized result with the original (sizes must match for pixel counts).
+Score score(const pixel::Image& got, const pixel::Image& want);
+
+}  // namespace dgxpx::testing

@@ -1,0 +1,82 @@
+// Palette mapping, ordered dithering and colour-cast correction.
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "compiler/pixel/quantize.h"
+
+using namespace dgxpx::pixel;
+
+TEST_CASE("nearest palette colour, transparent pixels untouched", "[pixel][quantize]") {
+  const Palette bw{"bw", {{0, 0, 0, 255}, {255, 255, 255, 255}, {255, 0, 0, 255}}};
+  const PaletteMatcher matcher(bw);
+  REQUIRE(matcher.nearest(Rgba{30, 20, 25, 255}) == 0);
+  REQUIRE(matcher.nearest(Rgba{230, 240, 250, 255}) == 1);
+  REQUIRE(matcher.nearest(Rgba{200, 40, 30, 255}) == 2);
+  Image image(2, 1);
+  image.at(0, 0) = {200, 40, 30, 255};
+  image.at(1, 0) = {200, 40, 30, 0};
+  apply_palette(image, bw);
+  REQUIRE(image.at(0, 0) == Rgba{255, 0, 0, 255});
+  REQUIRE(image.at(1, 0) == Rgba{200, 40, 30, 0});
+  REQUIRE_THROWS_AS(PaletteMatcher(Palette{}), std::invalid_argument);
+}
+
+TEST_CASE("Bayer thresholds are 64 distinct levels in (-0.5, 0.5)", "[pixel][quantize]") {
+  std::set<double> levels;
+  for (int y = 0; y < 8; ++y)
+    for (int x = 0; x < 8; ++x) {
+      const double t = bayer_threshold(x, y);
+      REQUIRE(t > -0.5);
+      REQUIRE(t < 0.5);
+      levels.insert(t);
+      REQUIRE(bayer_threshold(x + 8, y + 16) == t);
+    }
+  REQUIRE(levels.size() == 64);
+  REQUIRE(bayer_threshold(0, 0) < bayer_threshold(1, 1));  // 0 then 16 of 64 in the classic matrix
+}
+
+TEST_CASE("ordered dithering mixes the two neighbours of an in-between tone", "[pixel][quantize]") {
+  const Palette bw{"bw", {{0, 0, 0, 255}, {255, 255, 255, 255}}};
+  Image grey(8, 8, {128, 128, 128, 255});
+  Image plain = grey;
+  apply_palette(plain, bw);
+  std::set<uint8_t> plain_values;
+  for (const Rgba& p : plain.pixels) plain_values.insert(p.r);
+  REQUIRE(plain_values.size() == 1);  // off by default: one flat colour
+  Image dithered = grey;
+  apply_palette(dithered, bw, DitherOptions{true, 1.0});
+  int white = 0;
+  for (const Rgba& p : dithered.pixels) white += p.r == 255;
+  REQUIRE(white > 8);
+  REQUIRE(white < 56);
+  Image again = grey;
+  apply_palette(again, bw, DitherOptions{true, 1.0});
+  REQUIRE(again.pixels == dithered.pixels);
+}
+
+TEST_CASE("a global colour cast is estimated and removed", "[pixel][quantize]") {
+  const Palette palette{"p", {{20, 20, 20, 255}, {200, 60, 40, 255}, {60, 160, 80, 255}, {230, 230, 210, 255}}};
+  Image image(16, 16);
+  for (int i = 0; i < 256; ++i) {
+    const Rgba c = palette.colors[size_t(i % 4)];
+    // gain 1.06 / 0.95 / 1.0 and offset -6 / +7 / +9
+    image.pixels[size_t(i)] = Rgba{uint8_t(std::min(255.0, c.r * 1.06 - 6)), uint8_t(c.g * 0.95 + 7),
+                                   uint8_t(c.b + 9), 255};
+  }
+  Image plain = image;
+  apply_palette(plain, palette);
+  const ColorCast cast = estimate_color_cast(image, palette);
+  REQUIRE_FALSE(cast.identity());
+  apply_color_cast(image, cast);
+  apply_palette(image, palette);
+  for (int i = 0; i < 256; ++i) REQUIRE(image.pixels[size_t(i)] == palette.colors[size_t(i % 4)]);
+  // An image that already matches needs no correction.
+  Image exact(4, 1);
+  for (int i = 0; i < 4; ++i) exact.pixels[size_t(i)] = palette.colors[size_t(i)];
+  REQUIRE(estimate_color_cast(exact, palette).identity());
+  // A palette that has nothing to do with the image is left alone.
+  const Palette greens{"g", {{15, 56, 15, 255}, {48, 98, 48, 255}}};
+  Image reds(4, 4, {250, 10, 200, 255});
+  REQUIRE(estimate_color_cast(reds, greens).identity());
+}
