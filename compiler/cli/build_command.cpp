@@ -162,6 +162,9 @@ int run_build(const GlobalOptions& global, const std::vector<std::string>& args)
   }
 
   if (!global.quiet && !options.json) {
+    if (ran["gen"] > 0 && counts.placeholder_gen > 0)
+      spdlog::info("{} of {} gen steps use the procedural PLACEHOLDER backend (their presets name no model)",
+                   counts.placeholder_gen, counts.gen);
     spdlog::info("{}{} ran ({} gen, {} pixel, {} pack), {} from cache, {} up to date, {} failed ({:.2f} s)",
                  options.dry_run ? "dry run: " : "", options.dry_run ? would_run : ran_total, ran["gen"], ran["pixel"],
                  ran["pack"], cached_total, up_to_date, failed.size(), seconds);

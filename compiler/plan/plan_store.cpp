@@ -188,7 +188,8 @@ PlanWriteResult write_plan(const manifest::Workspace& ws, const Plan& plan, cons
   result.ninja_file_changed =
       util::write_file_if_changed(project.state_dir / "build.ninja", render_ninja_file(plan, options));
 
-  json counts = {{"gen", plan.gen_steps}, {"pixel", plan.pixel_steps}, {"pack", plan.pack_steps}};
+  json counts = {{"gen", plan.gen_steps}, {"pixel", plan.pixel_steps}, {"pack", plan.pack_steps},
+                {"placeholder_gen", plan.placeholder_gen_steps}};
   util::write_file_if_changed(project.state_dir / "plan.json", counts.dump() + "\n");
   // The stamp goes last: if anything above failed, the next build plans again.
   util::write_file_if_changed(project.state_dir / "inputs.stamp", stamp_text(ws.inputs, dgxpx_command));
@@ -223,6 +224,7 @@ PlanCounts read_plan_counts(const manifest::ProjectConfig& project) {
   c.gen = j.value("gen", 0);
   c.pixel = j.value("pixel", 0);
   c.pack = j.value("pack", 0);
+  c.placeholder_gen = j.value("placeholder_gen", 0);
   return c;
 }
 

@@ -48,6 +48,7 @@ std::vector<std::string> diff_records(const AssetRecord* before, const AssetReco
 /// Step counts recorded by the last plan: {gen, pixel, pack}; zeros if none.
 struct PlanCounts {
   int gen = 0, pixel = 0, pack = 0;
+  int placeholder_gen = 0;
   int total() const { return gen + pixel + pack; }
 };
 PlanCounts read_plan_counts(const manifest::ProjectConfig& project);

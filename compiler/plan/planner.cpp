@@ -105,6 +105,7 @@ class Planner {
         plan_.steps.push_back({StepKind::gen, frame_path, gen_key, keyed_path("steps/gen", gen_key, ".json"),
                                j.dump(1), {}, {gen.output}, style.model.has_value()});
         ++plan_.gen_steps;
+        if (!style.model) ++plan_.placeholder_gen_steps;
       }
 
       // pixel

@@ -43,6 +43,7 @@ struct Plan {
   std::vector<Step> steps;            // gen steps deduplicated by key
   std::vector<AssetRecord> records;   // one per asset, in manifest order
   int gen_steps = 0, pixel_steps = 0, pack_steps = 0;
+  int placeholder_gen_steps = 0;  // gen steps drawn by the procedural placeholder (no model)
 };
 
 /// Plans every asset. Throws util::InputError for problems only visible after expansion
