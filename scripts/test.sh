@@ -6,4 +6,5 @@ BUILD_DIR=${DGXPX_BUILD_DIR:-build}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build "$BUILD_DIR" -j "$(nproc)"
 cd "$BUILD_DIR"
-ctest --output-on-failure -j "$(nproc)" "$@"
+# Tests labelled gpu need CUDA; run them with `ctest -L gpu` on a GPU machine.
+ctest --output-on-failure -j "$(nproc)" -LE gpu "$@"

@@ -58,6 +58,8 @@ ProjectConfig load_project(const fs::path& root) {
     std::error_code ec;
     if (!fs::exists(project.manifests[i], ec)) {
       const Value* m = doc.find("manifests");
+      if (!m)
+        throw InputError(doc.where, "missing required key 'manifests' (the default folder manifests/ does not exist)");
       const Value& at = m->type == Value::Type::list ? m->items[i] : *m;
       throw InputError(at.where, "manifest folder or file '" + at.scalar + "' does not exist");
     }

@@ -156,7 +156,8 @@ std::string canonical_options(const PixelizeOptions& o) {
   }
   out += ";phase=" + std::string(o.grid.fit_phase ? "fit" : "zero");
   out += ";downscale=" + std::string(to_name(o.downscale.mode)) + ":" +
-         std::to_string(o.downscale.clusters) + ":" + number(o.downscale.min_separation);
+         std::to_string(o.downscale.clusters) + ":" + number(o.downscale.min_separation) + ":" +
+         number(o.downscale.noise_merge);
   switch (o.palette.source) {
     case PaletteSource::none: out += ";palette=none"; break;
     case PaletteSource::builtin: out += ";palette=builtin:" + o.palette.name; break;

@@ -37,10 +37,13 @@ std::string render_ninja_file(const Plan& plan, const NinjaFileOptions& o) {
       << "builddir = " << escape_value(o.build_dir) << "\n\n"
       << "dgxpx = " << escape_value(shell_quote(o.dgxpx_command)) << "\n\n"
       << "pool model\n  depth = " << o.gen_jobs << "\n\n";
-  for (const char* kind : {"gen", "pixel", "pack"}) {
+  // Model-backed generation runs in dgxpx-sdxl (next to dgxpx), the only binary with libtorch.
+  out << "dgxpx_sdxl = " << escape_value(shell_quote(o.dgxpx_sdxl_command)) << "\n\n";
+  for (const char* kind : {"gen", "gen_sdxl", "pixel", "pack"}) {
+    bool sdxl = std::string(kind) == "gen_sdxl";
     out << "rule " << kind << "\n"
-        << "  command = $dgxpx step $in\n"
-        << "  description = " << kind << " $name\n"
+        << "  command = " << (sdxl ? "$dgxpx_sdxl" : "$dgxpx") << " step $in\n"
+        << "  description = " << (sdxl ? "gen" : kind) << " $name\n"
         << "  restat = 1\n\n";
   }
   out << "rule plan\n"
@@ -56,7 +59,7 @@ std::string render_ninja_file(const Plan& plan, const NinjaFileOptions& o) {
   for (const auto& step : plan.steps) {
     out << "build";
     for (const auto& output : step.outputs) out << " " << ninja_escape_path(output);
-    out << ": " << to_string(step.kind) << " " << ninja_escape_path(step.spec_path);
+    out << ": " << (step.model_pool ? "gen_sdxl" : to_string(step.kind)) << " " << ninja_escape_path(step.spec_path);
     if (!step.inputs.empty()) {
       out << " |";
       for (const auto& input : step.inputs) out << " " << ninja_escape_path(input);

@@ -181,6 +181,7 @@ PlanWriteResult write_plan(const manifest::Workspace& ws, const Plan& plan, cons
 
   NinjaFileOptions options;
   options.dgxpx_command = dgxpx_command;
+  options.dgxpx_sdxl_command = (fs::path(dgxpx_command).parent_path() / "dgxpx-sdxl").string();
   options.build_file = manifest::display_path(project, project.state_dir / "build.ninja");
   options.build_dir = manifest::display_path(project, project.state_dir);
   options.gen_jobs = project.gen_jobs;

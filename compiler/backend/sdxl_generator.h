@@ -1,0 +1,48 @@
+#pragma once
+// The SDXL backend: renders gen specs with the libtorch SDXL stack (compiler/sdxl). Only the
+// `dgxpx-sdxl` executable links it: loading libtorch costs about a second per process, which the
+// main `dgxpx` binary (run for every ninja edge) must not pay. The model and LoRA files stay
+// resident across generate() calls; switching LoRA sets or tiling never reloads the model.
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "compiler/backend/generator.h"
+#include "compiler/backend/step_spec.h"
+#include "compiler/pixel/png_io.h"
+
+namespace dgxpx::backend {
+
+struct SdxlGeneratorOptions {
+  /// Config folder (configs + tokenizers) for single-file checkpoints; see sdxl::SdxlLoadOptions.
+  std::optional<std::filesystem::path> config_folder;
+  /// "cpu" or "cuda" (fp16 on CUDA); empty: cuda when available, else cpu.
+  std::string device;
+};
+
+class SdxlGenerator final : public Generator {
+ public:
+  explicit SdxlGenerator(SdxlGeneratorOptions options = {});
+  ~SdxlGenerator() override;
+
+  std::string id() const override { return "sdxl/1"; }
+  /// Renders spec (model, LoRAs, sampler, steps, guidance, seed, size, tiling) to an opaque
+  /// RGBA image of spec.width × spec.height. Throws util::InputError for a spec that names no
+  /// model, an unknown sampler or tiling, or a bad model/LoRA file; util::RuntimeFailure for
+  /// I/O and libtorch failures.
+  pixel::Image generate(const GenSpec& spec) override;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+/// The factory step_runner's DGXPX_HAVE_SDXL_BACKEND hook calls, and dgxpx-sdxl's context uses.
+std::unique_ptr<Generator> make_sdxl_generator(const GenSpec& spec);
+
+/// The generation parameters as PNG text chunks ("dgxpx:model", "dgxpx:sampler", ...), in a
+/// fixed order, for `dgxpx-sdxl gen` output files.
+pixel::PngText sdxl_parameters_text(const GenSpec& spec);
+
+}  // namespace dgxpx::backend

@@ -1,0 +1,102 @@
+#pragma once
+// Text to image as StableDiffusionXLPipeline.__call__ does it (diffusers v0.24.0,
+// pipelines/stable_diffusion_xl/pipeline_stable_diffusion_xl.py): encode the prompts, draw the
+// initial latents from a CPU generator seeded like torch.Generator("cpu").manual_seed(seed),
+// run the sampler over the UNet with classifier-free guidance (batch [negative, positive]) and
+// SDXL's micro-conditioning time ids, then decode with the VAE.
+// The model is plain data (SdxlModel); generate() is the algorithm over it.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "compiler/sdxl/clip_text_model.h"
+#include "compiler/sdxl/config_detect.h"
+#include "compiler/sdxl/scheduler_config.h"
+#include "compiler/sdxl/schedulers.h"
+#include "compiler/sdxl/tokenizer.h"
+#include "compiler/sdxl/unet.h"
+#include "compiler/sdxl/vae.h"
+
+namespace dgxpx::sdxl {
+
+/// A loaded SDXL model: tokenizers, both text encoders, UNet, VAE and the noise schedule.
+struct SdxlModel {
+  std::filesystem::path path;
+  ModelConfigs configs;
+  std::shared_ptr<const ClipTokenizer> tokenizer, tokenizer_2;
+  ClipTextModel text_encoder{nullptr};
+  ClipTextModel text_encoder_2{nullptr};
+  UNet unet{nullptr};
+  Vae vae{nullptr};
+  SchedulerConfig scheduler;
+};
+
+struct SdxlLoadOptions {
+  /// For a single-file checkpoint: a diffusers folder (or one with the four config.json
+  /// files, tokenizer/ and tokenizer_2/) giving configs and tokenizers. Unused for folders.
+  std::optional<std::filesystem::path> config_folder;
+  torch::Device device = torch::kCPU;
+  torch::ScalarType dtype = torch::kFloat32;
+};
+
+/// Opens and loads a diffusers folder or a single-file checkpoint (model_files.h), the
+/// tokenizers (the folder's tokenizer/ and tokenizer_2/, for single files the config folder's)
+/// and scheduler/scheduler_config.json (SDXL base's when absent). A half-precision VAE whose
+/// config asks for force_upcast is kept in float32. Throws util::InputError naming the file for
+/// anything missing or malformed, util::RuntimeFailure on I/O errors.
+SdxlModel load_sdxl_model(const std::filesystem::path& path, const SdxlLoadOptions& options = {});
+
+/// SDXL's size/crop micro-conditioning; unset sizes default to the generated (height, width).
+struct MicroConditioning {
+  std::optional<std::pair<int64_t, int64_t>> original_size;  // (h, w)
+  std::pair<int64_t, int64_t> crop_top_left{0, 0};
+  std::optional<std::pair<int64_t, int64_t>> target_size;    // (h, w)
+};
+
+struct GenerationRequest {
+  std::vector<std::string> prompts;  // one image (times images_per_prompt) each
+  /// nullopt: Python's None (zero negative embeddings, SDXL's force_zeros_for_empty_prompt);
+  /// one text for all prompts, or one per prompt.
+  std::optional<std::vector<std::string>> negative_prompts;
+  int64_t width = 1024, height = 1024;  // multiples of 8
+  int64_t steps = 30;
+  double guidance = 5.0;  // classifier-free guidance runs when > 1
+  SamplerKind sampler = SamplerKind::euler;
+  double ddim_eta = 0.0;
+  uint64_t seed = 0;
+  int64_t images_per_prompt = 1;
+  MicroConditioning micro;
+};
+
+/// Intermediate values, recorded when a trace is passed (for tests and debugging).
+struct GenerationTrace {
+  torch::Tensor initial_noise;  // [B, 4, h, w] unit-variance noise, before init_noise_sigma
+  UNetConditioning conditioning;  // the UNet's conditioning (CFG: negative half first)
+  std::vector<torch::Tensor> latents_after_step;
+};
+
+struct GenerationResult {
+  torch::Tensor latents;  // [B, 4, h, w] float32, not divided by the VAE scaling factor
+  torch::Tensor image;    // [B, H, W, 3] float32 in [0, 1] on the CPU
+};
+
+/// Runs the pipeline. Throws util::InputError for a size that is not a positive multiple of the
+/// VAE's factor, no prompts, a negative list of the wrong length, or a bad step count.
+GenerationResult generate(SdxlModel& model, const GenerationRequest& request,
+                          GenerationTrace* trace = nullptr);
+
+/// VAE decode as the pipeline does it: vae.decode(latents / scaling_factor), then
+/// clamp(x / 2 + 0.5, 0, 1) as [B, H, W, 3] float32 on the CPU.
+torch::Tensor decode_latents(Vae& vae, const torch::Tensor& latents);
+
+/// The UNet's time ids [1, 6]: original (h, w), crop (top, left), target (h, w).
+torch::Tensor micro_conditioning_time_ids(const MicroConditioning& micro, int64_t height,
+                                          int64_t width);
+
+}  // namespace dgxpx::sdxl
