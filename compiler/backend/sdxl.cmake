@@ -10,5 +10,7 @@ if(TARGET dgxpx_sdxl_pipeline)
   add_executable(dgxpx-sdxl ${CMAKE_CURRENT_LIST_DIR}/sdxl_main.cpp)
   # dgxpx_cli (the library, not the dgxpx binary) gives project_root() and cache_dir().
   target_link_libraries(dgxpx-sdxl PRIVATE dgxpx_backend_sdxl dgxpx_cli)
+  # Next to dgxpx: build.ninja runs model-backed gen steps with the dgxpx-sdxl beside dgxpx.
+  set_target_properties(dgxpx-sdxl PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/compiler/cli)
   install(TARGETS dgxpx-sdxl RUNTIME DESTINATION bin)
 endif()

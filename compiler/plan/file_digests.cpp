@@ -2,7 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <vector>
 #include <cstring>
 #include <sstream>
 
@@ -37,6 +39,19 @@ FileDigestCache::FileDigestCache(fs::path state_file) : state_file_(std::move(st
 }
 
 util::Digest FileDigestCache::digest(const fs::path& file) {
+  std::error_code ec;
+  if (fs::is_directory(file, ec)) {
+    std::vector<fs::path> files;
+    for (auto it = fs::recursive_directory_iterator(file, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) break;
+      if (it->is_regular_file()) files.push_back(it->path());
+    }
+    std::sort(files.begin(), files.end());
+    util::KeyHasher folder;
+    folder.add("folder-files", static_cast<int64_t>(files.size()));
+    for (const auto& f : files) folder.add(f.lexically_relative(file).generic_string(), digest(f));
+    return folder.finish();
+  }
   struct stat st;
   if (::stat(file.c_str(), &st) != 0)
     throw util::RuntimeFailure("cannot stat " + file.string() + ": " + std::strerror(errno));

@@ -15,7 +15,8 @@ class FileDigestCache {
   explicit FileDigestCache(std::filesystem::path state_file);
 
   /// XXH3-128 of the file's bytes; re-reads the file only when its stat identity changed.
-  /// Throws util::RuntimeFailure when the file cannot be read.
+  /// A folder (a diffusers model) digests as the tagged list of its files' relative paths and
+  /// digests, in sorted order. Throws util::RuntimeFailure when a file cannot be read.
   util::Digest digest(const std::filesystem::path& file);
 
   /// How many files were actually hashed by this object (for tests and logs).

@@ -1,0 +1,39 @@
+// `dgxpx build` with a preset naming the tiny reference SDXL model: gen steps run through
+// dgxpx-sdxl, and replacing the LoRA file reruns exactly the assets that use it.
+#include <catch2/catch.hpp>
+
+#include "tests/support/fixtures.h"
+#include "tests/support/project.h"
+
+using namespace dgxpx::testing;
+
+TEST_CASE("dgxpx build on the tiny SDXL model; a replaced LoRA reruns exactly its assets", "[integration][sdxl]") {
+  auto tiny = sdxl_tiny();
+  TempProject p;
+  p.write("dgxpx.yaml", "manifests: sprites\n");
+  std::filesystem::copy_file(tiny / "lora/kohya_lora.safetensors", p.root() / "style.safetensors",
+                             std::filesystem::copy_options::overwrite_existing);
+  std::string model = (tiny / "model").string();
+  p.write("presets/styled.yaml", "model: " + model + "\nloras: [{file: style.safetensors, weight: 0.8}]\nsampler: euler_a\nsteps: 3\n"
+                                 "size: [128, 128]\npixel: {size: [16, 16], palette: pico-8, background: keep}\n");
+  p.write("presets/plain.yaml", "model: " + model + "\nsampler: ddim\nsteps: 3\nsize: [128, 64]\n"
+                                "pixel: {size: [16, 8], palette: db32, background: keep}\n");
+  p.write("sprites/a.yaml", "kind: items\nname: styled\npreset: styled\nitems:\n  - {name: sword, prompt: iron sword}\n"
+                            "  - {name: potion, prompt: red potion}\n");
+  p.write("sprites/b.yaml", "kind: items\nname: plain\npreset: plain\nitems:\n  - {name: shield, prompt: a shield}\n");
+
+  RunResult first = p.dgxpx("build --json");
+  INFO(first.err);
+  REQUIRE(first.exit_code == 0);
+  CHECK(first.summary["ran"]["gen"] == 3);
+  CHECK(p.exists("assets/styled/sword.png"));
+  CHECK(p.exists("assets/plain/shield.png"));
+
+  std::filesystem::copy_file(tiny / "lora/diffusers/pytorch_lora_weights.safetensors", p.root() / "style.safetensors",
+                             std::filesystem::copy_options::overwrite_existing);
+  RunResult second = p.dgxpx("build --json");
+  INFO(second.err);
+  REQUIRE(second.exit_code == 0);
+  CHECK(second.summary["ran"]["gen"] == 2);  // only the assets whose preset names the LoRA
+  CHECK(second.summary["ran"]["pack"] == 1);
+}
