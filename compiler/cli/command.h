@@ -1,6 +1,7 @@
 #pragma once
 // The sub-command table (`dgxpx <command> ...`), in the style of ninja's `struct Tool`.
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ struct Command {
 };
 
 const std::vector<Command>& commands();
+
+/// Runs a program's body and maps what escapes it to an exit status: util::InputError →
+/// its diagnostic and kExitBadInput; any other exception → "error: ..." and kExitBuildFailed.
+int run_reporting_errors(const std::function<int()>& body);
 
 int run_build(const GlobalOptions&, const std::vector<std::string>&);
 int run_plan(const GlobalOptions&, const std::vector<std::string>&);

@@ -67,16 +67,5 @@ static int main_impl(int argc, char** argv) {
 }  // namespace dgxpx::cli
 
 int main(int argc, char** argv) {
-  try {
-    return dgxpx::cli::main_impl(argc, argv);
-  } catch (const dgxpx::util::InputError& e) {
-    std::fprintf(stderr, "%s\n", e.diagnostic().c_str());
-    return dgxpx::cli::kExitBadInput;
-  } catch (const dgxpx::util::RuntimeFailure& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return dgxpx::cli::kExitBuildFailed;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return dgxpx::cli::kExitBuildFailed;
-  }
+  return dgxpx::cli::run_reporting_errors([&] { return dgxpx::cli::main_impl(argc, argv); });
 }
