@@ -14,3 +14,12 @@ if(TARGET dgxpx-sdxl)
   target_compile_definitions(dgxpx_sdxl_build_tests PRIVATE DGXPX_BINARY="$<TARGET_FILE:dgxpx>")
   add_dependencies(dgxpx_sdxl_build_tests dgxpx dgxpx-sdxl)
 endif()
+
+# The generation worker end to end: the tiny SDXL model through dgxpx-sdxl serve.
+if(TARGET dgxpx-sdxl)
+  dgxpx_test_suite(dgxpx_worker_build_tests LABELS integration
+    SOURCES integration/worker_build_test.cpp
+    LIBS nlohmann_json::nlohmann_json)
+  target_compile_definitions(dgxpx_worker_build_tests PRIVATE DGXPX_BINARY="$<TARGET_FILE:dgxpx>")
+  add_dependencies(dgxpx_worker_build_tests dgxpx dgxpx-sdxl)
+endif()

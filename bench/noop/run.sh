@@ -9,26 +9,8 @@ set -euo pipefail
 DGXPX=$(realpath "${1:-build/compiler/cli/dgxpx}")
 N=${2:-10000}
 REPEAT=${3:-5}
-# tmpfs when there is one: the first build (30,000 steps) is setup, not what is measured,
-# and a and b below are measured on the same file system either way.
-BASE=/tmp; [ -d /dev/shm ] && [ -w /dev/shm ] && BASE=/dev/shm
-WORK=$(mktemp -d "$BASE/dgxpx-bench-noop.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-cd "$WORK"
-cat > dgxpx.yaml <<YAML
-manifests: sprites
-default_preset: tiny
-YAML
-mkdir -p presets sprites
-# The smallest generation the placeholder draws (64×64 → 32×32 sprites): the bench is about
-# the build system, not the generator.
-printf 'size: [64, 64]\npixel: {size: [32, 32], palette: pico-8}\n' > presets/tiny.yaml
-for ((f = 0; f < 100; ++f)); do
-  for ((i = 0; i < N / 100; ++i)); do
-    printf 'kind: items\nname: set%d_%d\nitems:\n  - {name: icon, prompt: "gem number %d %d"}\n---\n' $f $i $f $i
-  done > sprites/file$f.yaml
-done
-echo "project: $N assets in $WORK"
+# The project lives on tmpfs when there is one: a and b are measured on the same file system.
+source "$(dirname "$0")/project.sh"
 start=$(date +%s.%N)
 "$DGXPX" -q build -j "$(nproc)" > /dev/null
 echo "first build: $(echo "$(date +%s.%N) - $start" | bc) s"

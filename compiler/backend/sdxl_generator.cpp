@@ -2,16 +2,19 @@
 
 #include <cmath>
 #include <map>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include "compiler/backend/gen_batch_key.h"
 #include "compiler/sdxl/checkpoint_names.h"
 #include "compiler/sdxl/lora.h"
 #include "compiler/sdxl/pipeline.h"
 #include "compiler/sdxl/seamless.h"
+#include "compiler/util/file_signature.h"
 #include "compiler/util/error.h"
 
 namespace dgxpx::backend {
@@ -39,21 +42,29 @@ pixel::Image to_rgba(const torch::Tensor& hwc) {
 
 }  // namespace
 
+// A resident model or LoRA is reused only while its files are unchanged on disk: a generator
+// that outlives one build (the worker) must not render a replaced LoRA with the old one.
 struct SdxlGenerator::State {
+  struct LoadedLora {
+    std::string signature;  // util::file_signature when read
+    sdxl::LoraFile file;
+  };
   SdxlGeneratorOptions options;
-  std::optional<fs::path> model_path;
+  std::optional<std::pair<fs::path, std::string>> model_identity;  // path, file signature
   std::optional<sdxl::SdxlModel> model;
   std::unique_ptr<sdxl::CheckpointNames> names;
   std::unique_ptr<sdxl::LoraPatcher> patcher;
-  std::map<fs::path, sdxl::LoraFile> lora_files;
-  std::vector<std::pair<fs::path, double>> applied;  // the LoRA set now on the weights
+  std::map<fs::path, LoadedLora> lora_files;
+  // The LoRA set now on the weights: path, signature, weight.
+  std::vector<std::tuple<fs::path, std::string, double>> applied;
 
   sdxl::LoraTargets targets() {
     return {model->unet.get(), model->text_encoder.get(), model->text_encoder_2.get(), names.get()};
   }
 
   void ensure_model(const fs::path& path) {
-    if (model && model_path == path) return;
+    const std::pair<fs::path, std::string> identity{path, util::file_signature(path)};
+    if (model && model_identity == identity) return;
     patcher.reset();
     lora_files.clear();
     applied.clear();
@@ -66,22 +77,23 @@ struct SdxlGenerator::State {
       load.dtype = torch::kHalf;
     }
     model = sdxl::load_sdxl_model(path, load);
-    model_path = path;
+    model_identity = identity;
     names = std::make_unique<sdxl::CheckpointNames>(model->configs.unet, model->configs.vae);
     patcher = std::make_unique<sdxl::LoraPatcher>(targets());
   }
 
   void ensure_loras(const std::vector<LoraSpec>& loras) {
-    std::vector<std::pair<fs::path, double>> wanted;
-    for (const auto& l : loras) wanted.emplace_back(fs::path(l.file), l.weight);
+    std::vector<std::tuple<fs::path, std::string, double>> wanted;
+    for (const auto& l : loras) wanted.emplace_back(fs::path(l.file), util::file_signature(l.file), l.weight);
     if (wanted == applied) return;
     std::vector<sdxl::WeightedLora> set;
-    for (const auto& [path, weight] : wanted) {
+    for (const auto& [path, signature, weight] : wanted) {
       auto it = lora_files.find(path);
-      if (it == lora_files.end()) it = lora_files.emplace(path, sdxl::read_lora(path, targets())).first;
-      set.push_back({&it->second, weight});
+      if (it == lora_files.end() || it->second.signature != signature)
+        it = lora_files.insert_or_assign(path, LoadedLora{signature, sdxl::read_lora(path, targets())}).first;
+      set.push_back({&it->second.file, weight});
     }
-    patcher->apply(set);
+    patcher->apply(set);  // restores the originals first: a replaced file's old deltas go too
     applied = std::move(wanted);
   }
 };
@@ -93,38 +105,74 @@ SdxlGenerator::SdxlGenerator(SdxlGeneratorOptions options) : state_(std::make_un
 SdxlGenerator::~SdxlGenerator() = default;
 
 pixel::Image SdxlGenerator::generate(const GenSpec& spec) {
-  if (!spec.model || spec.model->empty())
-    throw util::InputError("gen " + spec.name + ": the sdxl backend needs a model (preset `model:`)");
-  const std::string sampler_name = spec.sampler.empty() ? "euler" : spec.sampler;
+  // One spec is a batch of one: its per-image generator is seeded with spec.seed, which draws
+  // exactly what the single shared generator drew before batching existed.
+  return std::move(generate_batch({spec}).front());
+}
+
+std::vector<pixel::Image> SdxlGenerator::generate_batch(const std::vector<GenSpec>& specs,
+                                                       const CancelCheck& cancelled) {
+  if (specs.empty())
+    throw util::InputError(util::expected_got("at least one gen spec in a batch", "none"));
+  const GenSpec& first = specs.front();
+  const std::string key = gen_batch_key(first);
+  for (const GenSpec& spec : specs)
+    if (gen_batch_key(spec) != key)
+      throw util::InputError(
+          "gen " + spec.name + " cannot share a batch with gen " + first.name + ": " +
+          util::expected_got("the same backend, model, LoRAs, size, sampler, steps, guidance, "
+                             "tiling and negative-prompt presence " + key,
+                             gen_batch_key(spec)));
+  const std::string label =
+      specs.size() == 1 ? first.name
+                        : first.name + " (and " + std::to_string(specs.size() - 1) + " more in its batch)";
+
+  // The batch key makes every check below hold for all specs once it holds for the first.
+  if (!first.model || first.model->empty())
+    throw util::InputError("gen " + label + ": the sdxl backend needs a model (preset `model:`)");
+  const std::string sampler_name = first.sampler.empty() ? "euler" : first.sampler;
   const auto sampler = sdxl::parse_sampler_kind(sampler_name);
   if (!sampler)
     throw util::InputError(util::expected_got(
-        "gen " + spec.name + ": a sampler (" + join_names(sdxl::sampler_kind_names()) + ")",
+        "gen " + label + ": a sampler (" + join_names(sdxl::sampler_kind_names()) + ")",
         "'" + sampler_name + "'"));
-  const auto tiling = sdxl::parse_tiling(spec.tiling);
+  const auto tiling = sdxl::parse_tiling(first.tiling);
   if (!tiling)
-    throw util::InputError(util::expected_got("gen " + spec.name + ": tiling none, x, y or xy",
-                                              "'" + spec.tiling + "'"));
+    throw util::InputError(util::expected_got("gen " + label + ": tiling none, x, y or xy",
+                                              "'" + first.tiling + "'"));
   try {
     State& s = *state_;
-    s.ensure_model(*spec.model);
-    s.ensure_loras(spec.loras);
+    s.ensure_model(*first.model);
+    s.ensure_loras(first.loras);
     sdxl::set_tiling(*s.model->unet, *tiling);
     sdxl::set_tiling(*s.model->vae, *tiling);
 
     sdxl::GenerationRequest request;
-    request.prompts = {spec.prompt};
-    if (!spec.negative.empty()) request.negative_prompts = std::vector<std::string>{spec.negative};
-    request.width = spec.width;
-    request.height = spec.height;
-    request.steps = spec.steps;
-    request.guidance = spec.guidance;
+    std::vector<std::string> negatives;
+    std::vector<uint64_t> seeds;
+    for (const GenSpec& spec : specs) {
+      request.prompts.push_back(spec.prompt);
+      negatives.push_back(spec.negative);
+      seeds.push_back(static_cast<uint64_t>(spec.seed));
+    }
+    // All negatives are empty or none is (batch key): empty means zeroed negative embeddings.
+    if (!first.negative.empty()) request.negative_prompts = std::move(negatives);
+    request.seeds = std::move(seeds);
+    request.width = first.width;
+    request.height = first.height;
+    request.steps = first.steps;
+    request.guidance = first.guidance;
     request.sampler = *sampler;
-    request.seed = static_cast<uint64_t>(spec.seed);
+    request.cancelled = cancelled;
     const sdxl::GenerationResult result = sdxl::generate(*s.model, request);
-    return to_rgba(result.image[0]);
+    std::vector<pixel::Image> images;
+    images.reserve(specs.size());
+    for (int64_t i = 0; i < result.image.size(0); ++i) images.push_back(to_rgba(result.image[i]));
+    return images;
+  } catch (const sdxl::GenerationCancelled&) {
+    throw GenerationCancelled();
   } catch (const c10::Error& e) {
-    throw util::RuntimeFailure("gen " + spec.name + ": libtorch: " + e.what_without_backtrace());
+    throw util::RuntimeFailure("gen " + label + ": libtorch: " + e.what_without_backtrace());
   }
 }
 

@@ -3,10 +3,12 @@
 // `dgxpx-sdxl` executable links it: loading libtorch costs about a second per process, which the
 // main `dgxpx` binary (run for every ninja edge) must not pay. The model and LoRA files stay
 // resident across generate() calls; switching LoRA sets or tiling never reloads the model.
+// generate() is generate_batch() of one spec, so single and batched images come from one path.
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "compiler/backend/generator.h"
 #include "compiler/backend/step_spec.h"
@@ -32,6 +34,12 @@ class SdxlGenerator final : public Generator {
   /// model, an unknown sampler or tiling, or a bad model/LoRA file; util::RuntimeFailure for
   /// I/O and libtorch failures.
   pixel::Image generate(const GenSpec& spec) override;
+  /// Renders specs that share one gen_batch_key() as one UNet batch (prompts, negative prompts
+  /// and seeds per spec; one generator per image, so image i is generate(specs[i]) up to
+  /// floating-point batching effects). Throws util::InputError for an empty list or specs whose
+  /// batch keys differ, and as generate() does.
+  std::vector<pixel::Image> generate_batch(const std::vector<GenSpec>& specs,
+                                           const CancelCheck& cancelled = {}) override;
 
  private:
   struct State;

@@ -1,15 +1,19 @@
-// dgxpx-sdxl: the SDXL side of dgxpx, kept out of the main binary so that only SDXL gen steps
-// pay for loading libtorch.
-//   dgxpx-sdxl [-C DIR] [-v|-q] step SPEC   run one step spec (as `dgxpx step`, with SDXL)
-//   dgxpx-sdxl gen --model M --prompt P ... -o OUT.png   one-off generation (--help)
+// dgxpx-sdxl: the SDXL side of dgxpx, kept out of the main binary so that only the generation
+// worker pays for loading libtorch.
+//   dgxpx-sdxl [-C DIR] [-v|-q] serve [--idle-exit|--stdio]   the project's generation worker
+//   dgxpx-sdxl gen --model M --prompt P ... -o OUT.png         one-off generation (--help)
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
-#include "cache/local_store.h"
 #include "compiler/backend/sdxl_generator.h"
 #include "compiler/backend/step_runner.h"
 #include "compiler/cli/command.h"
@@ -17,6 +21,8 @@
 #include "compiler/manifest/project.h"
 #include "compiler/util/error.h"
 #include "compiler/util/log.h"
+#include "compiler/worker/launcher.h"
+#include "compiler/worker/server.h"
 
 namespace dgxpx::backend {
 namespace {
@@ -102,17 +108,53 @@ int run_gen(const std::vector<std::string>& args) {
   return cli::kExitOk;
 }
 
-int run_step_command(const cli::GlobalOptions& global, const std::vector<std::string>& args) {
-  if (args.size() != 1)
-    throw util::InputError(util::expected_got("one step spec file", std::to_string(args.size()) + " arguments"));
-  manifest::ProjectConfig project = manifest::load_project(cli::project_root(global));
-  cache::LocalStore store(cli::cache_dir(project));
-  StepContext context{store};
-  context.generators = [](const GenSpec& spec) -> std::unique_ptr<Generator> {
-    if (spec.backend == "sdxl") return make_sdxl_generator(spec);
+constexpr const char* kServeUsage =
+    "usage: dgxpx-sdxl [-C DIR] serve [--idle-exit | --stdio]\n"
+    "  serves gen requests on .dgxpx/worker.sock (PROTOCOL.md in compiler/worker) with the\n"
+    "  settings of dgxpx.yaml's worker: section, until interrupted\n"
+    "  --idle-exit  exit once no build has used it for keep_warm seconds (at least 2)\n"
+    "  --stdio      serve one client on stdin/stdout, then exit (a step's private worker)\n";
+
+int run_worker(const cli::GlobalOptions& global, const std::vector<std::string>& args) {
+  bool idle_exit = false, stdio = false;
+  for (const auto& a : args) {
+    if (a == "-h" || a == "--help") {
+      std::printf("%s", kServeUsage);
+      return cli::kExitOk;
+    }
+    if (a == "--idle-exit") idle_exit = true;
+    else if (a == "--stdio") stdio = true;
+    else throw util::InputError(util::expected_got("--idle-exit or --stdio", "'" + a + "'"));
+  }
+  const manifest::ProjectConfig project = manifest::load_project(cli::project_root(global));
+  // Spec paths (models, LoRAs) are relative to the project root.
+  std::filesystem::current_path(project.root);
+  const worker::WorkerPaths paths = worker::WorkerPaths::of(project);
+
+  worker::ServerOptions options;
+  options.max_batch = project.worker.max_batch;
+  if (idle_exit)  // the floor lets the steps of a plain `ninja` run, seconds apart, share it
+    options.idle_exit = std::chrono::seconds(std::max(project.worker.keep_warm_seconds, 2));
+  SdxlGeneratorOptions generator_options;
+  generator_options.device = project.worker.device;
+  worker::GeneratorFactory factory = [generator_options](const GenSpec& spec) -> std::unique_ptr<Generator> {
+    if (spec.backend == "sdxl") return std::make_unique<SdxlGenerator>(generator_options);
     return make_generator(spec);
   };
-  run_step(args[0], context);
+  worker::install_stop_signals();
+  if (stdio) {
+    // The protocol owns the original stdout; anything libtorch prints goes to stderr.
+    const int protocol_out = ::dup(STDOUT_FILENO);
+    ::dup2(STDERR_FILENO, STDOUT_FILENO);
+    worker::Server(options, factory).serve_stream(STDIN_FILENO, protocol_out);
+    ::close(protocol_out);
+    return cli::kExitOk;
+  }
+  options.event_log = paths.event_log;
+  options.pid_file = paths.pid_file;
+  std::filesystem::create_directories(paths.event_log.parent_path());
+  worker::Server server(options, factory);
+  if (!server.serve_socket(paths.socket)) spdlog::info("a generation worker already serves {}", paths.socket.string());
   return cli::kExitOk;
 }
 
@@ -120,7 +162,7 @@ void print_usage() {
   std::printf(
       "usage: dgxpx-sdxl [-C DIR] [-v|-q] COMMAND [ARGS]\n\n"
       "commands:\n"
-      "  step SPEC   run one step spec (what ninja runs for SDXL gen steps)\n"
+      "  serve ...   the project's generation worker (serve --help)\n"
       "  gen ...     generate one image (gen --help)\n");
 }
 
@@ -147,7 +189,7 @@ int main_impl(int argc, char** argv) {
   }
   const std::string command = argv[i];
   const std::vector<std::string> args(argv + i + 1, argv + argc);
-  if (command == "step") return run_step_command(global, args);
+  if (command == "serve") return run_worker(global, args);
   if (command == "gen") return run_gen(args);
   std::fprintf(stderr, "dgxpx-sdxl: error: unknown command '%s'\n", command.c_str());
   print_usage();

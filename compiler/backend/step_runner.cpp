@@ -19,20 +19,12 @@
 #include "compiler/util/atomic_file.h"
 #include "compiler/util/error.h"
 
-#ifdef DGXPX_HAVE_SDXL_BACKEND
-#include "compiler/backend/sdxl_generator.h"
-#endif
-
 namespace dgxpx::backend {
 namespace fs = std::filesystem;
 
 std::unique_ptr<Generator> make_generator(const GenSpec& spec) {
   if (spec.backend == "procedural") return std::make_unique<ProceduralGenerator>();
-#ifdef DGXPX_HAVE_SDXL_BACKEND
-  if (spec.backend == "sdxl") return make_sdxl_generator(spec);
-#endif
-  throw util::RuntimeFailure("gen " + spec.name + ": backend '" + spec.backend +
-                             "' is not available in this build of dgxpx (only the procedural placeholder is)");
+  throw util::RuntimeFailure("gen " + spec.name + ": backend '" + spec.backend + "' is not available here");
 }
 
 namespace {

@@ -17,8 +17,8 @@ enum class StepOutcome { ran, from_cache };
 /// Makes the generator a gen spec needs ("procedural" or "sdxl").
 using GeneratorFactory = std::function<std::unique_ptr<Generator>(const GenSpec&)>;
 
-/// The default factory: the procedural placeholder, or the SDXL backend for specs naming a
-/// model. Throws util::RuntimeFailure for a backend this build does not have.
+/// The default factory: the procedural placeholder. Throws util::RuntimeFailure for any other
+/// backend (`dgxpx step` sends sdxl specs to the worker; dgxpx-sdxl makes its own generators).
 std::unique_ptr<Generator> make_generator(const GenSpec& spec);
 
 struct StepContext {

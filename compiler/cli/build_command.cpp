@@ -16,6 +16,10 @@
 #include "compiler/cli/ninja_process.h"
 #include "compiler/cli/project_context.h"
 #include "compiler/util/error.h"
+#include "compiler/util/file_lock.h"
+#include "compiler/worker/launcher.h"
+#include "compiler/worker/worker_activity.h"
+#include "compiler/worker/worker_generator.h"
 
 namespace dgxpx::cli {
 namespace fs = std::filesystem;
@@ -97,27 +101,39 @@ int run_build(const GlobalOptions& global, const std::vector<std::string>& args)
   BuildOptions options = parse_build_args(args);
   fs::path root = project_root(global);
   manifest::ProjectConfig project = manifest::load_project(root);
+  // One build at a time per project: a second one waits (its steps would race the first's).
+  // The lock is on dgxpx.yaml itself, so that bad input still writes nothing.
+  util::FileLock build_lock(root / manifest::kProjectFile);
+  if (!build_lock.try_lock()) {
+    if (!global.quiet) spdlog::info("waiting for another dgxpx build in this project to finish...");
+    build_lock.lock();
+  }
   PlanUpdate update = ensure_plan_current(project);  // bad input throws here: nothing written
   std::string build_file = manifest::display_path(project, project.state_dir / "build.ninja");
   fs::path cache_root = cache_dir(project);
-
-  if (update.planned && !options.dry_run) {
-    // Outputs of assets no longer in the manifests disappear (ninja knows them from its log).
-    run_ninja({root, {"-f", build_file, "-t", "cleandead"}, {}}, [](const std::string& l) { spdlog::debug("{}", l); });
-  }
 
   fs::path step_log = project.state_dir / "logs" / "last-build.log";
   fs::create_directories(step_log.parent_path());
   std::FILE* truncate = std::fopen(step_log.c_str(), "w");
   if (truncate) std::fclose(truncate);
 
+  // Model-backed steps start the project's worker on first need; it stays up while this
+  // process lives (DGXPX_BUILD_PID) and its event log tells the summary what it did.
+  const fs::path worker_events = worker::WorkerPaths::of(project).event_log;
+  const uint64_t worker_events_start = worker::event_log_size(worker_events);
   NinjaRun run{root, {"-f", build_file}, {{backend::kStepLogEnv, step_log.string()},
                                           {"NINJA_STATUS", "[%f/%t] "},
-                                          {"DGXPX_CACHE_DIR", cache_root.string()}}};
+                                          {"DGXPX_CACHE_DIR", cache_root.string()},
+                                          {worker::kBuildPidEnv, std::to_string(::getpid())}}};
   run.args.insert(run.args.end(), options.ninja_args.begin(), options.ninja_args.end());
   ProgressPrinter progress(global.quiet || options.json);
   int ninja_status = run_ninja(run, [&](const std::string& l) { progress.line(l); });
   progress.finish();
+  if (update.planned && !options.dry_run) {
+    // Outputs of assets no longer in the manifests disappear (ninja knows them from its log).
+    // After the build, not before: the first changed step starts without waiting for it.
+    run_ninja({root, {"-f", build_file, "-t", "cleandead"}, {}}, [](const std::string& l) { spdlog::debug("{}", l); });
+  }
 
   // What the steps did, from their log.
   std::map<std::string, int> ran, from_cache;
@@ -139,6 +155,7 @@ int run_build(const GlobalOptions& global, const std::vector<std::string>& args)
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   bool ok = ninja_status == 0 && failed.empty();
 
+  const worker::WorkerActivity worker_activity = worker::read_worker_activity(worker_events, worker_events_start);
   int ran_total = ran["gen"] + ran["pixel"] + ran["pack"];
   int cached_total = from_cache["gen"] + from_cache["pixel"] + from_cache["pack"];
   if (!options.dry_run && (ran_total + cached_total > 0 || update.planned)) {
@@ -165,6 +182,10 @@ int run_build(const GlobalOptions& global, const std::vector<std::string>& args)
     if (ran["gen"] > 0 && counts.placeholder_gen > 0)
       spdlog::info("{} of {} gen steps use the procedural PLACEHOLDER backend (their presets name no model)",
                    counts.placeholder_gen, counts.gen);
+    if (worker_activity.requests > 0 || worker_activity.model_loads > 0)
+      spdlog::info("generation worker: {} model load{}, {} images in {} batches (largest {})",
+                   worker_activity.model_loads, worker_activity.model_loads == 1 ? "" : "s", worker_activity.requests,
+                   worker_activity.batches, worker_activity.max_batch_size());
     spdlog::info("{}{} ran ({} gen, {} pixel, {} pack), {} from cache, {} up to date, {} failed ({:.2f} s)",
                  options.dry_run ? "dry run: " : "", options.dry_run ? would_run : ran_total, ran["gen"], ran["pixel"],
                  ran["pack"], cached_total, up_to_date, failed.size(), seconds);
@@ -176,6 +197,14 @@ int run_build(const GlobalOptions& global, const std::vector<std::string>& args)
                         {"up_to_date", up_to_date},
                         {"failed", failed},
                         {"seconds", seconds}};
+    if (worker_activity.requests > 0 || worker_activity.model_loads > 0) {
+      nlohmann::json sizes = nlohmann::json::object();
+      for (const auto& [size, count] : worker_activity.batch_sizes) sizes[std::to_string(size)] = count;
+      j["worker"] = {{"model_loads", worker_activity.model_loads},
+                     {"images", worker_activity.requests},
+                     {"batches", worker_activity.batches},
+                     {"batch_sizes", sizes}};
+    }
     std::printf("%s\n", j.dump().c_str());
     std::fflush(stdout);
   }

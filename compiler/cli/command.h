@@ -41,6 +41,7 @@ int run_explain(const GlobalOptions&, const std::vector<std::string>&);
 int run_clean(const GlobalOptions&, const std::vector<std::string>&);
 int run_gc(const GlobalOptions&, const std::vector<std::string>&);
 int run_gen(const GlobalOptions&, const std::vector<std::string>&);
+int run_serve(const GlobalOptions&, const std::vector<std::string>&);
 int run_pixelize_cli(const GlobalOptions&, const std::vector<std::string>&);
 
 }  // namespace dgxpx::cli

@@ -20,6 +20,7 @@ const std::vector<Command>& commands() {
       {"clean", "remove outputs and build state (keeps the cache)", run_clean},
       {"gc", "shrink the cache to --max-size SIZE, least recently used first", run_gc},
       {"gen", "generate one image with SDXL: --model M --prompt P --seed S ... -o OUT.png (--help)", run_gen},
+      {"serve", "run the generation worker in the foreground (builds start one themselves; --help)", run_serve},
       {"pixelize", "pixelize one image: IN.png -o OUT.png [options] (--help)", run_pixelize_cli},
       {"plan", "re-plan now (run by ninja when manifests change)", run_plan, false},
       {"step", "run one step from its spec (run by ninja)", run_step, false},

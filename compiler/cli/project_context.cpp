@@ -1,10 +1,12 @@
 #include "compiler/cli/project_context.h"
 
+#include <chrono>
 #include <cstdlib>
 
 #include <spdlog/spdlog.h>
 
 #include "compiler/plan/file_digests.h"
+#include "compiler/plan/project_planner.h"
 
 namespace dgxpx::cli {
 namespace fs = std::filesystem;
@@ -30,12 +32,17 @@ std::string self_command() {
   return ec ? std::string("dgxpx") : exe.string();
 }
 
+std::string sdxl_command() { return (fs::path(self_command()).parent_path() / "dgxpx-sdxl").string(); }
+
 Planned plan_in_memory(const fs::path& root) {
-  Planned p{manifest::load_workspace(root, manifest::builtin_data_dir()), {}};
-  plan::FileDigestCache digests(p.workspace.project.state_dir / "file-digests");
-  p.plan = plan::make_plan(p.workspace, digests);
+  const auto started = std::chrono::steady_clock::now();
+  plan::FileDigestCache digests(manifest::load_project(root).state_dir / "file-digests");
+  plan::ProjectPlan planned = plan::plan_project(root, manifest::builtin_data_dir(), self_command(), digests);
   digests.save();
-  return p;
+  spdlog::debug("planned {} assets in {:.0f} ms; re-planned {} of {} manifest files", planned.plan.records.size(),
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count(),
+                planned.files_replanned, planned.manifest_files);
+  return {std::move(planned.workspace), std::move(planned.plan)};
 }
 
 PlanUpdate ensure_plan_current(const manifest::ProjectConfig& project) {
@@ -44,10 +51,12 @@ PlanUpdate ensure_plan_current(const manifest::ProjectConfig& project) {
   if (plan::plan_is_current(project, self)) return update;
   update.planned = plan_in_memory(project.root);
   const Planned& p = *update.planned;
+  const auto started = std::chrono::steady_clock::now();
   update.written = plan::write_plan(p.workspace, p.plan, self);
-  spdlog::debug("planned {} steps ({} gen, {} pixel, {} pack); {} assets changed, {} specs written",
+  spdlog::debug("planned {} steps ({} gen, {} pixel, {} pack); {} assets changed, {} specs written in {:.0f} ms",
                 p.plan.steps.size(), p.plan.gen_steps, p.plan.pixel_steps, p.plan.pack_steps,
-                update.written.assets_changed, update.written.specs_written);
+                update.written.assets_changed, update.written.specs_written,
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
   return update;
 }
 

@@ -23,12 +23,16 @@ std::filesystem::path cache_dir(const manifest::ProjectConfig& project);
 /// Absolute path of this dgxpx binary (baked into build.ninja).
 std::string self_command();
 
+/// dgxpx-sdxl next to this binary: the only one that links libtorch (gen, serve).
+std::string sdxl_command();
+
 struct Planned {
-  manifest::Workspace workspace;
+  manifest::Workspace workspace;  // settings and inputs; `assets` empty (plan_project reads only what changed)
   plan::Plan plan;
 };
 
-/// Loads and plans in memory (no files written but the digest stat cache).
+/// Loads and plans in memory, reading only the manifest files the plan cache cannot answer
+/// for (no files written but the digest stat cache and the plan cache).
 Planned plan_in_memory(const std::filesystem::path& root);
 
 struct PlanUpdate {

@@ -29,6 +29,31 @@ static fs::path inside_root(const fs::path& root, const Value& v, const std::str
   return p.lexically_normal();
 }
 
+static WorkerSettings read_worker_settings(const Value& node) {
+  as_map(node, "a mapping of worker settings");
+  check_keys(node, {"enabled", "max_batch", "keep_warm", "device"});
+  WorkerSettings worker;
+  if (const Value* v = node.find("enabled")) worker.enabled = as_bool(*v);
+  if (const Value* v = node.find("max_batch")) {
+    const int64_t n = as_int(*v);
+    if (n < 1 || n > 64) throw InputError(v->where, util::expected_got("max_batch between 1 and 64", std::to_string(n)));
+    worker.max_batch = static_cast<int>(n);
+  }
+  if (const Value* v = node.find("keep_warm")) {
+    const int64_t n = as_int(*v);
+    if (n < 0 || n > 86400)
+      throw InputError(v->where, util::expected_got("keep_warm seconds between 0 and 86400", std::to_string(n)));
+    worker.keep_warm_seconds = static_cast<int>(n);
+  }
+  if (const Value* v = node.find("device")) {
+    worker.device = as_string(*v);
+    if (worker.device == "auto") worker.device.clear();
+    if (!worker.device.empty() && worker.device != "cpu" && worker.device != "cuda")
+      throw InputError(v->where, util::expected_got("device auto, cpu or cuda", "'" + worker.device + "'"));
+  }
+  return worker;
+}
+
 ProjectConfig load_project(const fs::path& root) {
   ProjectConfig project;
   project.root = root;
@@ -44,7 +69,7 @@ ProjectConfig load_project(const fs::path& root) {
   const Value& doc = documents.empty() || documents[0].type == Value::Type::null ? empty : documents[0];
   if (documents.size() > 1) throw InputError(documents[1].where, "dgxpx.yaml must hold a single document");
   as_map(doc, "a mapping of project settings");
-  check_keys(doc, {"project", "manifests", "presets", "rules", "output", "cache", "default_preset", "gen_jobs", "godot"});
+  check_keys(doc, {"project", "manifests", "presets", "rules", "output", "cache", "default_preset", "gen_jobs", "godot", "worker"});
   if (const Value* m = doc.find("manifests")) {
     if (m->type == Value::Type::list) {
       for (const auto& item : m->items) project.manifests.push_back(inside_root(root, item, "a manifest folder or file"));
@@ -79,6 +104,7 @@ ProjectConfig load_project(const fs::path& root) {
     project.gen_jobs = static_cast<int>(n);
   }
   if (const Value* v = doc.find("godot")) project.godot = as_bool(*v);
+  if (const Value* v = doc.find("worker")) project.worker = read_worker_settings(*v);
   return project;
 }
 

@@ -12,6 +12,14 @@ namespace dgxpx::manifest {
 
 inline constexpr const char* kProjectFile = "dgxpx.yaml";
 
+/// dgxpx.yaml `worker:`: how model-backed gen steps reach the model. None of it is part of a key.
+struct WorkerSettings {
+  bool enabled = true;        // false: every gen step loads the model itself
+  int max_batch = 4;          // compatible requests per network batch
+  int keep_warm_seconds = 0;  // how long the worker outlives the last build that used it
+  std::string device;         // "" (cuda when available, else cpu), "cpu" or "cuda"
+};
+
 struct ProjectConfig {
   std::filesystem::path root;                    // folder holding dgxpx.yaml
   std::vector<std::filesystem::path> manifests;  // folders or files (absolute)
@@ -23,6 +31,7 @@ struct ProjectConfig {
   std::string default_preset;                    // used by assets that name none
   int gen_jobs = 1;                              // concurrent model-backed generations (ninja pool)
   bool godot = false;                            // also write Godot 4 SpriteFrames for characters
+  WorkerSettings worker;
 };
 
 /// The folder holding dgxpx.yaml at or above `start`; nullopt if none.

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "compiler/manifest/yaml_reader.h"
+#include "compiler/util/atomic_file.h"
 
 namespace dgxpx::manifest {
 namespace fs = std::filesystem;
@@ -140,105 +141,128 @@ static Value validate_fields(const Value& map, const std::vector<FieldSpec>& spe
 
 // --- loading ---
 
-struct PresetSource {
-  Value doc;
-  fs::path file;
-};
+void AssetNames::claim(const std::string& name, const util::SourceLocation& where) {
+  auto [it, inserted] = first_.emplace(name, where);
+  if (!inserted)
+    throw InputError(where, "duplicate asset name '" + name + "' (first defined at " + it->second.to_string() + ")");
+}
 
-static void load_rules(const fs::path& dir, const ProjectConfig& project, std::map<std::string, Rule>& rules,
-                       std::vector<fs::path>& inputs) {
+std::vector<fs::path> files_used_by(const Preset& style) {
+  std::vector<fs::path> files;
+  if (style.model) files.push_back(*style.model);
+  for (const auto& lora : style.loras) files.push_back(lora.file);
+  if (style.pixel.palette_is_file) files.push_back(style.pixel.palette);
+  return files;
+}
+
+static void load_rules(const fs::path& dir, Workspace& ws) {
   std::vector<fs::path> dirs;
   for (const auto& file : yaml_files_in(dir, &dirs)) {
-    std::string display = display_path(project, file);
-    inputs.push_back(file);
+    std::string display = display_path(ws.project, file);
+    ws.inputs.push_back(file);
+    ws.settings_files.push_back(file);
     for (const auto& doc : read_yaml_documents(file, display)) {
       if (doc.type == Value::Type::null) continue;
       Rule rule = parse_rule(doc, file, display);
-      rules[rule.kind] = std::move(rule);  // later folders (the project's) win
+      ws.rules[rule.kind] = std::move(rule);  // later folders (the project's) win
     }
   }
-  inputs.insert(inputs.end(), dirs.begin(), dirs.end());
+  ws.inputs.insert(ws.inputs.end(), dirs.begin(), dirs.end());
 }
 
-static void load_presets(const fs::path& dir, const ProjectConfig& project, std::map<std::string, PresetSource>& presets,
-                         std::vector<fs::path>& inputs) {
+static void load_presets(const fs::path& dir, Workspace& ws) {
   std::vector<fs::path> dirs;
   for (const auto& file : yaml_files_in(dir, &dirs)) {
-    std::string display = display_path(project, file);
-    inputs.push_back(file);
+    std::string display = display_path(ws.project, file);
+    ws.inputs.push_back(file);
+    ws.settings_files.push_back(file);
     auto docs = read_yaml_documents(file, display);
     if (docs.size() != 1 || docs[0].type != Value::Type::map)
       throw InputError({display, 1, 1}, util::expected_got("one preset mapping per file", std::to_string(docs.size()) + " documents"));
-    presets[file.stem().string()] = {docs[0], file};
+    ws.presets[file.stem().string()] = {docs[0], file};
   }
-  inputs.insert(inputs.end(), dirs.begin(), dirs.end());
+  ws.inputs.insert(ws.inputs.end(), dirs.begin(), dirs.end());
+}
+
+Workspace load_workspace_settings(const fs::path& root, const fs::path& builtin_dir) {
+  Workspace ws;
+  ws.project = load_project(root);
+  ws.inputs.push_back(root / kProjectFile);
+  ws.settings_files.push_back(root / kProjectFile);
+  load_rules(builtin_dir / "rules", ws);
+  load_rules(ws.project.rules_dir, ws);
+  load_presets(builtin_dir / "presets", ws);
+  load_presets(ws.project.presets_dir, ws);
+  for (const auto& manifest_path : ws.project.manifests) {
+    std::vector<fs::path> dirs;
+    std::vector<fs::path> files = yaml_files_in(manifest_path, &dirs);
+    ws.manifest_files.insert(ws.manifest_files.end(), files.begin(), files.end());
+    ws.inputs.insert(ws.inputs.end(), files.begin(), files.end());
+    ws.inputs.insert(ws.inputs.end(), dirs.begin(), dirs.end());
+  }
+  return ws;
+}
+
+static Asset load_asset(const Workspace& ws, const Value& doc, AssetNames& names) {
+  const ProjectConfig& project = ws.project;
+  as_map(doc, "an asset mapping with 'kind' and 'name'");
+  Asset asset;
+  asset.where = doc.where;
+  const Value& kind = require(doc, "kind");
+  asset.kind = as_string(kind, "an asset kind");
+  auto rule = ws.rules.find(asset.kind);
+  if (rule == ws.rules.end()) {
+    std::string kinds;
+    for (const auto& [k, _] : ws.rules) kinds += (kinds.empty() ? "" : ", ") + k;
+    throw InputError(kind.where, util::expected_got("an asset kind with a rule (" + kinds + ")", "'" + asset.kind + "'"));
+  }
+  asset.rule = &rule->second;
+  const Value& name = require(doc, "name");
+  asset.name = as_string(name, "an asset name");
+  asset.name_where = name.where;
+  check_safe_name(asset.name, name.where, "an asset name");
+  names.claim(asset.name, name.where);
+  asset.fields = validate_fields(doc, asset.rule->fields, reserved_asset_keys(), "a " + asset.kind);
+
+  const Value* preset_value = doc.find("preset");
+  asset.preset_name = preset_value ? as_string(*preset_value, "a preset name") : project.default_preset;
+  if (asset.preset_name.empty())
+    throw InputError(doc.where, "missing required key 'preset' (and dgxpx.yaml sets no default_preset)");
+  auto preset = ws.presets.find(asset.preset_name);
+  if (preset == ws.presets.end()) {
+    std::string preset_names;
+    for (const auto& [n, _] : ws.presets) preset_names += (preset_names.empty() ? "" : ", ") + n;
+    throw InputError(preset_value ? preset_value->where : doc.where,
+                     util::expected_got("a preset (" + preset_names + ")", "'" + asset.preset_name + "'"));
+  }
+  Value style_doc = preset->second.doc;
+  if (const Value* overrides = doc.find("overrides"))
+    style_doc = merge_values(style_doc, as_map(*overrides, "a mapping of preset fields to override"));
+  asset.style = parse_preset(asset.preset_name, style_doc, project.root);
+  return asset;
+}
+
+std::vector<Asset> load_manifest_file(const Workspace& ws, const fs::path& file, const std::string& text,
+                                      AssetNames& names) {
+  std::vector<Asset> assets;
+  for (const auto& doc : parse_yaml_documents(text, display_path(ws.project, file))) {
+    if (doc.type == Value::Type::null) continue;
+    assets.push_back(load_asset(ws, doc, names));
+  }
+  return assets;
 }
 
 Workspace load_workspace(const fs::path& root, const fs::path& builtin_dir) {
-  Workspace ws;
-  ws.project = load_project(root);
-  const ProjectConfig& project = ws.project;
-  ws.inputs.push_back(root / kProjectFile);
-
-  load_rules(builtin_dir / "rules", project, ws.rules, ws.inputs);
-  load_rules(project.rules_dir, project, ws.rules, ws.inputs);
-  std::map<std::string, PresetSource> presets;
-  load_presets(builtin_dir / "presets", project, presets, ws.inputs);
-  load_presets(project.presets_dir, project, presets, ws.inputs);
-
-  std::map<std::string, util::SourceLocation> seen_names;
-  std::set<fs::path> extra_inputs;
-  for (const auto& manifest_path : project.manifests) {
-    std::vector<fs::path> dirs;
-    for (const auto& file : yaml_files_in(manifest_path, &dirs)) {
-      std::string display = display_path(project, file);
-      ws.inputs.push_back(file);
-      for (const auto& doc : read_yaml_documents(file, display)) {
-        if (doc.type == Value::Type::null) continue;
-        as_map(doc, "an asset mapping with 'kind' and 'name'");
-        Asset asset;
-        asset.where = doc.where;
-        const Value& kind = require(doc, "kind");
-        asset.kind = as_string(kind, "an asset kind");
-        auto rule = ws.rules.find(asset.kind);
-        if (rule == ws.rules.end()) {
-          std::string kinds;
-          for (const auto& [k, _] : ws.rules) kinds += (kinds.empty() ? "" : ", ") + k;
-          throw InputError(kind.where, util::expected_got("an asset kind with a rule (" + kinds + ")", "'" + asset.kind + "'"));
-        }
-        asset.rule = &rule->second;
-        const Value& name = require(doc, "name");
-        asset.name = as_string(name, "an asset name");
-        check_safe_name(asset.name, name.where, "an asset name");
-        auto [it, inserted] = seen_names.emplace(asset.name, name.where);
-        if (!inserted)
-          throw InputError(name.where, "duplicate asset name '" + asset.name + "' (first defined at " + it->second.to_string() + ")");
-        asset.fields = validate_fields(doc, asset.rule->fields, reserved_asset_keys(), "a " + asset.kind);
-
-        const Value* preset_value = doc.find("preset");
-        asset.preset_name = preset_value ? as_string(*preset_value, "a preset name") : project.default_preset;
-        if (asset.preset_name.empty())
-          throw InputError(doc.where, "missing required key 'preset' (and dgxpx.yaml sets no default_preset)");
-        auto preset = presets.find(asset.preset_name);
-        if (preset == presets.end()) {
-          std::string names;
-          for (const auto& [n, _] : presets) names += (names.empty() ? "" : ", ") + n;
-          throw InputError(preset_value ? preset_value->where : doc.where,
-                           util::expected_got("a preset (" + names + ")", "'" + asset.preset_name + "'"));
-        }
-        Value style_doc = preset->second.doc;
-        if (const Value* overrides = doc.find("overrides"))
-          style_doc = merge_values(style_doc, as_map(*overrides, "a mapping of preset fields to override"));
-        asset.style = parse_preset(asset.preset_name, style_doc, root);
-        if (asset.style.model) extra_inputs.insert(*asset.style.model);
-        for (const auto& lora : asset.style.loras) extra_inputs.insert(lora.file);
-        if (asset.style.pixel.palette_is_file) extra_inputs.insert(asset.style.pixel.palette);
-        ws.assets.push_back(std::move(asset));
-      }
+  Workspace ws = load_workspace_settings(root, builtin_dir);
+  AssetNames names;
+  std::set<fs::path> used_files;
+  for (const auto& file : ws.manifest_files) {
+    for (auto& asset : load_manifest_file(ws, file, util::read_file_or_throw(file), names)) {
+      for (auto& used : files_used_by(asset.style)) used_files.insert(std::move(used));
+      ws.assets.push_back(std::move(asset));
     }
-    ws.inputs.insert(ws.inputs.end(), dirs.begin(), dirs.end());
   }
-  ws.inputs.insert(ws.inputs.end(), extra_inputs.begin(), extra_inputs.end());
+  ws.inputs.insert(ws.inputs.end(), used_files.begin(), used_files.end());
   return ws;
 }
 

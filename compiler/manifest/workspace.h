@@ -21,16 +21,41 @@ struct Asset {
   Value fields;             // validated against the rule, defaults filled in
   Preset style;             // the preset with the asset's overrides applied
   const Rule* rule = nullptr;
-  util::SourceLocation where;
+  util::SourceLocation where;       // the asset's mapping
+  util::SourceLocation name_where;  // its name (duplicate-name errors point here)
+};
+
+/// A preset file as written, before any asset's overrides are merged into it.
+struct PresetSource {
+  Value doc;
+  std::filesystem::path file;
 };
 
 struct Workspace {
   ProjectConfig project;
-  std::map<std::string, Rule> rules;  // by kind
-  std::vector<Asset> assets;          // in file order, files sorted by path
+  std::map<std::string, Rule> rules;            // by kind
+  std::map<std::string, PresetSource> presets;  // by name
+  /// dgxpx.yaml and every rule and preset file: what each manifest file is read against.
+  std::vector<std::filesystem::path> settings_files;
+  std::vector<std::filesystem::path> manifest_files;  // in load order, each folder's sorted by path
+  /// load_workspace: every asset, in manifest_files order. load_workspace_settings: none (the
+  /// caller reads manifest files one by one with load_manifest_file).
+  std::vector<Asset> assets;
   /// Every file and folder whose change should re-plan (for the generator edge and the
-  /// up-to-date check): dgxpx.yaml, manifests, presets, rules, models, LoRAs, palettes.
+  /// up-to-date check): dgxpx.yaml, rules, presets, manifests (files, then folders), then the
+  /// models, LoRAs and palettes the assets use (sorted; see files_used_by).
   std::vector<std::filesystem::path> inputs;
+};
+
+/// Asset names seen so far across manifest files, to report the second of two equal names.
+class AssetNames {
+ public:
+  /// Throws util::InputError at `where` when `name` was claimed before ("duplicate asset name
+  /// 'x' (first defined at file:line:col)").
+  void claim(const std::string& name, const util::SourceLocation& where);
+
+ private:
+  std::map<std::string, util::SourceLocation> first_;
 };
 
 /// Where the built-in rules/ and presets/ live: $DGXPX_DATA_DIR, else <exe>/../share/dgxpx,
@@ -39,6 +64,19 @@ std::filesystem::path builtin_data_dir();
 
 /// Loads and validates the whole project rooted at `root`.
 Workspace load_workspace(const std::filesystem::path& root, const std::filesystem::path& builtin_dir);
+
+/// Loads dgxpx.yaml, the rules and the presets, and lists the manifest files without reading
+/// them. `inputs` then holds everything but the files named by assets (models, LoRAs, palettes).
+/// Throws util::InputError on bad settings, rules or presets.
+Workspace load_workspace_settings(const std::filesystem::path& root, const std::filesystem::path& builtin_dir);
+
+/// Reads the assets of one manifest file (`text` is its content) against `ws`'s rules and
+/// presets, claiming each name in `names`. Throws util::InputError at the first problem.
+std::vector<Asset> load_manifest_file(const Workspace& ws, const std::filesystem::path& file, const std::string& text,
+                                      AssetNames& names);
+
+/// The model, LoRA and palette files a style reads (absolute paths).
+std::vector<std::filesystem::path> files_used_by(const Preset& style);
 
 /// Checks an asset or frame name is a safe relative path ("hero", "npc/guard", "walk/down/0").
 /// Throws util::InputError at `where` otherwise.

@@ -4,13 +4,22 @@
 
 namespace dgxpx::plan {
 
-std::string ninja_escape_path(const std::string& path) {
-  std::string out;
-  out.reserve(path.size());
+// Appends in place: build.ninja has ~100,000 paths for a 10,000-asset project, and
+// a temporary string per path shows up in every re-plan.
+static void append_escaped_path(std::string& out, const std::string& path) {
+  if (path.find_first_of("$ :") == std::string::npos) {
+    out += path;
+    return;
+  }
   for (char c : path) {
     if (c == '$' || c == ' ' || c == ':') out += '$';
     out += c;
   }
+}
+
+std::string ninja_escape_path(const std::string& path) {
+  std::string out;
+  append_escaped_path(out, path);
   return out;
 }
 
@@ -37,13 +46,10 @@ std::string render_ninja_file(const Plan& plan, const NinjaFileOptions& o) {
       << "builddir = " << escape_value(o.build_dir) << "\n\n"
       << "dgxpx = " << escape_value(shell_quote(o.dgxpx_command)) << "\n\n"
       << "pool model\n  depth = " << o.gen_jobs << "\n\n";
-  // Model-backed generation runs in dgxpx-sdxl (next to dgxpx), the only binary with libtorch.
-  out << "dgxpx_sdxl = " << escape_value(shell_quote(o.dgxpx_sdxl_command)) << "\n\n";
-  for (const char* kind : {"gen", "gen_sdxl", "pixel", "pack"}) {
-    bool sdxl = std::string(kind) == "gen_sdxl";
+  for (const char* kind : {"gen", "pixel", "pack"}) {
     out << "rule " << kind << "\n"
-        << "  command = " << (sdxl ? "$dgxpx_sdxl" : "$dgxpx") << " step $in\n"
-        << "  description = " << (sdxl ? "gen" : kind) << " $name\n"
+        << "  command = $dgxpx step $in\n"
+        << "  description = " << kind << " $name\n"
         << "  restat = 1\n\n";
   }
   out << "rule plan\n"
@@ -55,23 +61,40 @@ std::string render_ninja_file(const Plan& plan, const NinjaFileOptions& o) {
   for (const auto& input : o.regenerate_inputs) out << " " << ninja_escape_path(input);
   out << "\n\n";
 
-  std::vector<std::string> finals;
+  std::string text = out.str();
+  text.reserve(text.size() + plan.steps.size() * 200);
+  std::vector<const std::string*> finals;
   for (const auto& step : plan.steps) {
-    out << "build";
-    for (const auto& output : step.outputs) out << " " << ninja_escape_path(output);
-    out << ": " << (step.model_pool ? "gen_sdxl" : to_string(step.kind)) << " " << ninja_escape_path(step.spec_path);
-    if (!step.inputs.empty()) {
-      out << " |";
-      for (const auto& input : step.inputs) out << " " << ninja_escape_path(input);
+    text += "build";
+    for (const auto& output : step.outputs) {
+      text += ' ';
+      append_escaped_path(text, output);
     }
-    out << "\n  name = " << escape_value(step.name) << "\n";
-    if (step.model_pool) out << "  pool = model\n";
-    if (step.kind == StepKind::pack) finals.insert(finals.end(), step.outputs.begin(), step.outputs.end());
+    text += ": ";
+    text += to_string(step.kind);
+    text += ' ';
+    append_escaped_path(text, step.spec_path);
+    if (!step.inputs.empty()) {
+      text += " |";
+      for (const auto& input : step.inputs) {
+        text += ' ';
+        append_escaped_path(text, input);
+      }
+    }
+    text += "\n  name = ";
+    text += escape_value(step.name);
+    text += '\n';
+    if (step.model_pool) text += "  pool = model\n";
+    if (step.kind == StepKind::pack)
+      for (const auto& output : step.outputs) finals.push_back(&output);
   }
-  out << "\nbuild all: phony";
-  for (const auto& f : finals) out << " " << ninja_escape_path(f);
-  out << "\ndefault all\n";
-  return out.str();
+  text += "\nbuild all: phony";
+  for (const auto* f : finals) {
+    text += ' ';
+    append_escaped_path(text, *f);
+  }
+  text += "\ndefault all\n";
+  return text;
 }
 
 }  // namespace dgxpx::plan

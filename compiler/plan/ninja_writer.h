@@ -10,11 +10,10 @@ namespace dgxpx::plan {
 
 struct NinjaFileOptions {
   std::string dgxpx_command;                   // absolute path of the dgxpx binary
-  std::string dgxpx_sdxl_command;              // dgxpx-sdxl, which runs model-backed gen steps
   std::string build_file;                      // ".dgxpx/build.ninja"
   std::string build_dir;                       // ".dgxpx": where ninja keeps .ninja_log
   std::vector<std::string> regenerate_inputs;  // manifests, presets, rules, models...: re-plan when they change
-  int gen_jobs = 1;                            // depth of the `model` pool
+  int gen_jobs = 1;                            // depth of the `model` pool (requests in flight)
 };
 
 /// The whole build.ninja text: rules gen/pixel/pack (restat), the `model` pool, a generator

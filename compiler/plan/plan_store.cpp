@@ -1,13 +1,17 @@
 #include "compiler/plan/plan_store.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <map>
 #include <set>
 #include <sstream>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
+#include "compiler/plan/file_bytes.h"
 #include "compiler/plan/ninja_writer.h"
 #include "compiler/util/atomic_file.h"
 
@@ -55,6 +59,23 @@ fs::path record_path(const manifest::ProjectConfig& p, const std::string& asset)
   return p.state_dir / "records" / (asset + ".json");
 }
 
+// records.index: "<record digest> <asset>" per line. Unreadable lines are skipped (their
+// records are then rewritten).
+std::unordered_map<std::string, util::Digest> read_records_index(const manifest::ProjectConfig& project) {
+  std::unordered_map<std::string, util::Digest> index;
+  auto text = read_file_bytes(project.state_dir / "records.index");
+  if (!text) return index;
+  std::string_view rest = *text;
+  while (!rest.empty()) {
+    size_t end = rest.find('\n');
+    std::string_view line = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    if (line.size() < 34 || line[32] != ' ') continue;
+    if (auto digest = util::Digest::from_hex(line.substr(0, 32))) index.emplace(std::string(line.substr(33)), *digest);
+  }
+  return index;
+}
+
 std::string stat_line(const fs::path& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return "missing " + path.string();
@@ -73,13 +94,6 @@ std::string stamp_text(const std::vector<fs::path>& inputs, const std::string& d
 std::string quote_value(const std::string& s) {
   std::string shown = s.size() > 80 ? s.substr(0, 77) + "..." : s;
   return "'" + shown + "'";
-}
-
-void prune_folder(const fs::path& dir, const std::set<std::string>& keep) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return;
-  for (const auto& entry : fs::directory_iterator(dir, ec))
-    if (!keep.count(entry.path().filename().string())) fs::remove(entry.path(), ec);
 }
 
 }  // namespace
@@ -123,6 +137,7 @@ std::optional<StoredRecord> read_record(const manifest::ProjectConfig& project, 
   try {
     auto record = record_from_json(j);
     if (!record) return std::nullopt;
+    record->digest = record_digest(*record);
     StoredRecord stored{std::move(*record), {}};
     for (const auto& c : j.value("last_changes", json::array())) stored.last_changes.push_back(c.get<std::string>());
     return stored;
@@ -131,63 +146,89 @@ std::optional<StoredRecord> read_record(const manifest::ProjectConfig& project, 
   }
 }
 
+SpecFiles SpecFiles::list(const fs::path& state_dir) {
+  SpecFiles specs;
+  for (StepKind kind : {StepKind::gen, StepKind::pixel, StepKind::pack}) {
+    // readdir itself: 30,000 directory_iterator entries cost more than the rest of a re-plan's
+    // bookkeeping.
+    DIR* dir = ::opendir((state_dir / "steps" / to_string(kind)).c_str());
+    if (!dir) continue;
+    while (const dirent* entry = ::readdir(dir)) {
+      std::string_view name = entry->d_name;
+      if (name == "." || name == "..") continue;
+      std::optional<util::Digest> key;
+      if (name.size() == 32 + 5 && name.substr(32) == ".json") key = util::Digest::from_hex(name.substr(0, 32));
+      if (key) specs.keys_[index(kind)].insert(*key);
+      else specs.strays_[index(kind)].emplace_back(name);
+    }
+    ::closedir(dir);
+  }
+  return specs;
+}
+
 PlanWriteResult write_plan(const manifest::Workspace& ws, const Plan& plan, const std::string& dgxpx_command) {
   const auto& project = ws.project;
   PlanWriteResult result;
   std::error_code ec;
 
   // Step specs: keyed names, so existing ones are already right.
-  std::map<std::string, std::set<std::string>> live_specs;
+  const SpecFiles existing = SpecFiles::list(project.state_dir);
+  std::array<std::unordered_set<util::Digest, DigestHash>, 3> live_specs;
   for (const auto& step : plan.steps) {
-    fs::path spec = project.root / step.spec_path;
-    live_specs[to_string(step.kind)].insert(spec.filename().string());
-    if (fs::exists(spec, ec)) continue;
-    util::write_file_atomic(spec, step.spec_json);
+    live_specs[static_cast<size_t>(step.kind)].insert(step.key);
+    if (existing.has(step.kind, step.key)) continue;
+    // The planner skips the JSON of specs that existed when it looked.
+    if (step.spec_json.empty())
+      throw util::RuntimeFailure(step.spec_path + " disappeared while planning; run the command again");
+    util::write_file_atomic(project.root / step.spec_path, step.spec_json);
     ++result.specs_written;
+  }
+  for (StepKind kind : {StepKind::gen, StepKind::pixel, StepKind::pack}) {
+    const fs::path dir = project.state_dir / "steps" / to_string(kind);
+    for (const auto& key : existing.keys(kind))
+      if (!live_specs[static_cast<size_t>(kind)].count(key)) fs::remove(dir / (key.hex() + ".json"), ec);
+    for (const auto& stray : existing.strays(kind)) fs::remove(dir / stray, ec);
   }
 
   // Records: compare each asset's record digest with the index; rewrite only changed ones.
-  std::map<std::string, std::string> old_index;
-  if (auto text = util::read_file(project.state_dir / "records.index")) {
-    std::istringstream in(*text);
-    std::string digest, asset;
-    while (in >> digest >> asset) old_index[asset] = digest;
-  }
+  std::unordered_map<std::string, util::Digest> old_index = read_records_index(project);
   std::string new_index;
-  std::set<std::string> live_assets;
+  new_index.reserve(plan.records.size() * 48);
+  const std::string records_dir = (project.state_dir / "records").string() + "/";
   for (const auto& record : plan.records) {
-    json steps = record_steps_json(record);
-    std::string digest = util::digest_bytes(steps.dump()).hex();
-    new_index += digest + " " + record.asset + "\n";
-    live_assets.insert(record.asset);
+    new_index.append(record.digest.hex()).append(" ").append(record.asset).append("\n");
     auto it = old_index.find(record.asset);
-    if (it != old_index.end() && it->second == digest && fs::exists(record_path(project, record.asset), ec)) continue;
+    const bool unchanged = it != old_index.end() && it->second == record.digest;
+    if (it != old_index.end()) old_index.erase(it);  // what is left at the end was removed
+    struct stat st;
+    if (unchanged && ::stat((records_dir + record.asset + ".json").c_str(), &st) == 0) continue;
     auto before = read_record(project, record.asset);
     if (before) result.previous.push_back(before->record);
-    json file = {{"asset", record.asset}, {"kind", record.kind}, {"steps", steps},
-                 {"last_changes", diff_records(before ? &before->record : nullptr, record)}};
+    std::vector<std::string> changes = diff_records(before ? &before->record : nullptr, record);
+    // No key changed (only what explain shows, or the index format): the last reasons still hold.
+    if (changes.empty() && before) changes = before->last_changes;
+    json file = {{"asset", record.asset}, {"kind", record.kind}, {"steps", record_steps_json(record)},
+                 {"last_changes", changes}};
     util::write_file_atomic(record_path(project, record.asset), file.dump(1));
     ++result.assets_changed;
   }
   for (const auto& [asset, _] : old_index) {
-    if (live_assets.count(asset)) continue;
     fs::remove(record_path(project, asset), ec);
     ++result.assets_changed;
   }
-  util::write_file_if_changed(project.state_dir / "records.index", new_index);
-
-  if (result.assets_changed > 0 || result.specs_written > 0)
-    for (const char* kind : {"gen", "pixel", "pack"}) prune_folder(project.state_dir / "steps" / kind, live_specs[kind]);
+  write_file_if_different(project.state_dir / "records.index", new_index);
 
   NinjaFileOptions options;
   options.dgxpx_command = dgxpx_command;
-  options.dgxpx_sdxl_command = (fs::path(dgxpx_command).parent_path() / "dgxpx-sdxl").string();
   options.build_file = manifest::display_path(project, project.state_dir / "build.ninja");
   options.build_dir = manifest::display_path(project, project.state_dir);
-  options.gen_jobs = project.gen_jobs;
+  // Through the worker, requests in flight cost nothing but a queue slot: let a full batch wait
+  // while another runs. Without it each gen step loads its own model: gen_jobs bounds that.
+  options.gen_jobs = project.worker.enabled ? std::max(project.gen_jobs, 2 * project.worker.max_batch)
+                                            : project.gen_jobs;
   for (const auto& input : ws.inputs) options.regenerate_inputs.push_back(manifest::display_path(project, input));
-  result.ninja_file_changed =
-      util::write_file_if_changed(project.state_dir / "build.ninja", render_ninja_file(plan, options));
+  std::string rendered = render_ninja_file(plan, options);
+  result.ninja_file_changed = write_file_if_different(project.state_dir / "build.ninja", rendered);
 
   json counts = {{"gen", plan.gen_steps}, {"pixel", plan.pixel_steps}, {"pack", plan.pack_steps},
                 {"placeholder_gen", plan.placeholder_gen_steps}};

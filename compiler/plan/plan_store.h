@@ -8,9 +8,11 @@
 //   .dgxpx/records.index            "<record digest> <asset>" per line
 //   .dgxpx/inputs.stamp             size + mtime of every planning input (the up-to-date check)
 //   .dgxpx/plan.json                step counts of the current plan
+#include <array>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "compiler/manifest/workspace.h"
@@ -25,7 +27,26 @@ struct PlanWriteResult {
   std::vector<AssetRecord> previous;  // the records that changed, as they were before
 };
 
-/// Writes the plan's files. `dgxpx_command` is baked into build.ninja.
+/// The spec files under .dgxpx/steps/<kind>/, listed once: the planner builds JSON only for
+/// the others, write_plan writes those and removes the ones no step uses.
+class SpecFiles {
+ public:
+  /// Lists <state_dir>/steps/{gen,pixel,pack}/ (missing folders are empty).
+  static SpecFiles list(const std::filesystem::path& state_dir);
+  bool has(StepKind kind, const util::Digest& key) const { return keys_[index(kind)].count(key) > 0; }
+  /// Keys of the "<key>.json" files present for `kind`.
+  const std::unordered_set<util::Digest, DigestHash>& keys(StepKind kind) const { return keys_[index(kind)]; }
+  /// Names of any other files there (temp files, strays).
+  const std::vector<std::string>& strays(StepKind kind) const { return strays_[index(kind)]; }
+
+ private:
+  static size_t index(StepKind kind) { return static_cast<size_t>(kind); }
+  std::array<std::unordered_set<util::Digest, DigestHash>, 3> keys_;
+  std::array<std::vector<std::string>, 3> strays_;
+};
+
+/// Writes the plan's files. `dgxpx_command` is baked into build.ninja. Throws
+/// util::RuntimeFailure on I/O errors, or when a step has no spec JSON and its file is gone.
 PlanWriteResult write_plan(const manifest::Workspace& ws, const Plan& plan, const std::string& dgxpx_command);
 
 /// True when build.ninja exists and no planning input changed size or mtime since the last

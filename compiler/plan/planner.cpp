@@ -1,6 +1,10 @@
 #include "compiler/plan/planner.h"
 
 #include <map>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -27,43 +31,42 @@ static std::string relative(const manifest::ProjectConfig& project, const fs::pa
   return manifest::display_path(project, p);
 }
 
+util::Digest record_digest(const AssetRecord& record) {
+  util::KeyHasher h;
+  h.add("asset-record", record.asset);
+  h.add("kind", record.kind);
+  h.add("steps", static_cast<int64_t>(record.steps.size()));
+  for (const auto& step : record.steps) {
+    h.add(to_string(step.kind), step.name);
+    h.add("key", step.key);
+    h.add("fields", static_cast<int64_t>(step.fields.size()));
+    for (const auto& f : step.fields) h.add(f.name, f.value).add("display", f.display);
+  }
+  return h.finish();
+}
+
 namespace {
 
-class Planner {
+// Plans assets one by one; nothing here looks across assets (assemble_plan does).
+class AssetPlanner {
  public:
-  Planner(const manifest::Workspace& ws, FileDigestCache& digests)
-      : ws_(ws), project_(ws.project), digests_(digests), state_(relative(project_, project_.state_dir)),
+  AssetPlanner(const manifest::ProjectConfig& project, FileDigestCache& digests, const SpecExists& spec_exists)
+      : project_(project), digests_(digests), spec_exists_(spec_exists), state_(relative(project_, project_.state_dir)),
         output_(relative(project_, project_.output_dir)) {}
 
-  Plan run() {
-    for (const auto& asset : ws_.assets) plan_asset(asset);
-    return std::move(plan_);
-  }
-
- private:
-  std::string keyed_path(const char* folder, const util::Digest& key, const char* ext) const {
-    return state_ + "/" + folder + "/" + key.hex() + ext;
-  }
-
-  void claim_output(const std::string& path, const manifest::Asset& asset) {
-    auto [it, inserted] = output_owners_.emplace(path, asset.name);
-    if (!inserted && it->second != asset.name)
-      throw util::InputError(asset.where, "asset '" + asset.name + "' would write " + path + ", which asset '" +
-                                              it->second + "' also writes; rename one of them");
-  }
-
-  void plan_asset(const manifest::Asset& asset) {
+  PlannedAsset plan(const manifest::Asset& asset, std::map<std::string, util::Digest>& files_used) {
     const manifest::Preset& style = asset.style;
-    AssetRecord record{asset.name, asset.kind, {}};
+    PlannedAsset planned{asset.where, asset.name_where, {asset.name, asset.kind, {}, {}}, {}};
+    AssetRecord& record = planned.record;
     std::vector<Frame> frames = expand_frames(asset);
     if (frames.empty()) throw util::InputError(asset.where, "asset '" + asset.name + "' expands to no frames");
 
     std::optional<util::Digest> model_digest;
-    if (style.model) model_digest = digests_.digest(*style.model);
+    if (style.model) model_digest = file_digest(*style.model, files_used);
     std::vector<util::Digest> lora_digests;
-    for (const auto& lora : style.loras) lora_digests.push_back(digests_.digest(lora.file));
+    for (const auto& lora : style.loras) lora_digests.push_back(file_digest(lora.file, files_used));
     std::optional<util::Digest> palette_digest;
-    if (style.pixel.palette_is_file) palette_digest = digests_.digest(style.pixel.palette);
+    if (style.pixel.palette_is_file) palette_digest = file_digest(style.pixel.palette, files_used);
 
     PackSpec pack;
     pack.name = asset.name;
@@ -99,14 +102,9 @@ class Planner {
       util::Digest gen_key = key_of("gen", gfields);
       gen.key = gen_key.hex();
       gen.output = keyed_path("gen", gen_key, ".png");
-      record.steps.push_back({StepKind::gen, frame_path, gen_key, gfields});
-      if (gen_index_.emplace(gen_key, plan_.steps.size()).second) {
-        nlohmann::json j = gen;
-        plan_.steps.push_back({StepKind::gen, frame_path, gen_key, keyed_path("steps/gen", gen_key, ".json"),
-                               j.dump(1), {}, {gen.output}, style.model.has_value()});
-        ++plan_.gen_steps;
-        if (!style.model) ++plan_.placeholder_gen_steps;
-      }
+      record.steps.push_back({StepKind::gen, frame_path, gen_key, std::move(gfields)});
+      planned.steps.push_back({StepKind::gen, frame_path, gen_key, keyed_path("steps/gen", gen_key, ".json"),
+                               spec_json(StepKind::gen, gen_key, gen), {}, {gen.output}, style.model.has_value()});
 
       // pixel
       PixelSpec px;
@@ -131,15 +129,11 @@ class Planner {
       util::Digest pixel_key = key_of("pixel", pfields);
       px.key = pixel_key.hex();
       px.output = keyed_path("pixel", pixel_key, ".png");
-      record.steps.push_back({StepKind::pixel, frame_path, pixel_key, pfields});
-      if (pixel_index_.emplace(pixel_key, plan_.steps.size()).second) {
-        nlohmann::json j = px;
-        std::vector<std::string> inputs = {px.input};
-        if (px.palette_is_file) inputs.push_back(px.palette);
-        plan_.steps.push_back({StepKind::pixel, frame_path, pixel_key, keyed_path("steps/pixel", pixel_key, ".json"),
-                               j.dump(1), inputs, {px.output}, false});
-        ++plan_.pixel_steps;
-      }
+      record.steps.push_back({StepKind::pixel, frame_path, pixel_key, std::move(pfields)});
+      std::vector<std::string> inputs = {px.input};
+      if (px.palette_is_file) inputs.push_back(px.palette);
+      planned.steps.push_back({StepKind::pixel, frame_path, pixel_key, keyed_path("steps/pixel", pixel_key, ".json"),
+                               spec_json(StepKind::pixel, pixel_key, px), std::move(inputs), {px.output}, false});
       pixel_keys.push_back(pixel_key);
       pack_inputs.push_back(px.output);
       pack.frames.push_back({frame.name, px.output, frame.row, frame.tag, frame.duration_ms});
@@ -148,28 +142,98 @@ class Planner {
     auto kfields = pack_fields(pack, pixel_keys);
     util::Digest pack_key = key_of("pack", kfields);
     pack.key = pack_key.hex();
-    for (const auto& out : pack.outputs()) claim_output(out, asset);
-    nlohmann::json j = pack;
-    plan_.steps.push_back({StepKind::pack, asset.name, pack_key, keyed_path("steps/pack", pack_key, ".json"), j.dump(1),
-                           pack_inputs, pack.outputs(), false});
-    ++plan_.pack_steps;
-    record.steps.push_back({StepKind::pack, asset.name, pack_key, kfields});
-    plan_.records.push_back(std::move(record));
+    record.steps.push_back({StepKind::pack, asset.name, pack_key, std::move(kfields)});
+    planned.steps.push_back({StepKind::pack, asset.name, pack_key, keyed_path("steps/pack", pack_key, ".json"),
+                             spec_json(StepKind::pack, pack_key, pack), std::move(pack_inputs), pack.outputs(), false});
+    record.digest = record_digest(record);
+    return planned;
   }
 
-  const manifest::Workspace& ws_;
+ private:
+  std::string keyed_path(const char* folder, const util::Digest& key, const char* ext) const {
+    return state_ + "/" + folder + "/" + key.hex() + ext;
+  }
+
+  util::Digest file_digest(const fs::path& file, std::map<std::string, util::Digest>& files_used) {
+    util::Digest d = digests_.digest(file);
+    files_used[file.string()] = d;
+    return d;
+  }
+
+  // Building JSON for 30,000 specs costs more than planning them: only for missing files.
+  template <typename Spec>
+  std::string spec_json(StepKind kind, const util::Digest& key, const Spec& spec) const {
+    if (spec_exists_ && spec_exists_(kind, key)) return "";
+    nlohmann::json j = spec;
+    return j.dump(1);
+  }
+
   const manifest::ProjectConfig& project_;
   FileDigestCache& digests_;
+  const SpecExists& spec_exists_;
   std::string state_, output_;
-  Plan plan_;
-  std::map<util::Digest, size_t> gen_index_, pixel_index_;
-  std::map<std::string, std::string> output_owners_;
 };
 
 }  // namespace
 
+FilePlan plan_assets(const manifest::ProjectConfig& project, const std::vector<manifest::Asset>& assets,
+                     FileDigestCache& digests, const SpecExists& spec_exists) {
+  FilePlan file;
+  AssetPlanner planner(project, digests, spec_exists);
+  for (const auto& asset : assets) file.assets.push_back(planner.plan(asset, file.files_used));
+  return file;
+}
+
+Plan assemble_plan(std::vector<FilePlan> files) {
+  // First pass, nothing moved yet: views into the file plans stay valid.
+  size_t step_count = 0, asset_count = 0;
+  std::unordered_map<std::string_view, std::string_view> output_owners;  // output → asset name
+  for (const auto& file : files) {
+    asset_count += file.assets.size();
+    for (const auto& asset : file.assets) {
+      const std::string& name = asset.record.asset;
+      step_count += asset.steps.size();
+      const Step& pack = asset.steps.back();  // one pack step per asset, last
+      for (const auto& out : pack.outputs) {
+        auto [it, inserted] = output_owners.emplace(out, name);
+        if (!inserted && it->second != name)
+          throw util::InputError(asset.where, "asset '" + name + "' would write " + out + ", which asset '" +
+                                                  std::string(it->second) + "' also writes; rename one of them");
+      }
+    }
+  }
+
+  Plan plan;
+  plan.steps.reserve(step_count);
+  plan.records.reserve(asset_count);
+  std::unordered_set<util::Digest, DigestHash> seen_gen, seen_pixel;
+  for (auto& file : files) {
+    for (auto& asset : file.assets) {
+      for (auto& step : asset.steps) {
+        switch (step.kind) {
+          case StepKind::gen:
+            if (!seen_gen.insert(step.key).second) continue;
+            ++plan.gen_steps;
+            if (!step.model_pool) ++plan.placeholder_gen_steps;
+            break;
+          case StepKind::pixel:
+            if (!seen_pixel.insert(step.key).second) continue;
+            ++plan.pixel_steps;
+            break;
+          case StepKind::pack: ++plan.pack_steps; break;
+        }
+        plan.steps.push_back(std::move(step));
+      }
+      plan.records.push_back(std::move(asset.record));
+    }
+  }
+  return plan;
+}
+
 Plan make_plan(const manifest::Workspace& workspace, FileDigestCache& digests) {
-  return Planner(workspace, digests).run();
+  std::vector<FilePlan> files;
+  files.push_back(plan_assets(workspace.project, workspace.assets, digests));
+  return assemble_plan(std::move(files));
 }
 
 }  // namespace dgxpx::plan

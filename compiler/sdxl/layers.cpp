@@ -28,15 +28,18 @@ Conv2dImpl::Conv2dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel
 }
 
 torch::Tensor Conv2dImpl::forward(const torch::Tensor& x) {
-  if (padding_mode == PaddingMode::circular && padding > 0) {
-    // As torch.nn.Conv2d(padding_mode="circular"): wrap around both spatial axes.
-    auto wrapped =
-        F::pad(x, F::PadFuncOptions({padding, padding, padding, padding}).mode(torch::kCircular));
-    return torch::conv2d(wrapped, weight, bias, torch::IntArrayRef{stride, stride},
-                         torch::IntArrayRef{0, 0});
-  }
-  return torch::conv2d(x, weight, bias, torch::IntArrayRef{stride, stride},
-                       torch::IntArrayRef{padding, padding});
+  if (padding == 0 || padding_mode == PaddingMode::zeros)
+    return torch::conv2d(x, weight, bias, torch::IntArrayRef{stride, stride},
+                         torch::IntArrayRef{padding, padding});
+  // Wrap the tiled axes by hand and leave the others to the convolution's own zero padding.
+  // Both axes is exactly torch.nn.Conv2d(padding_mode="circular"): one pad, then no padding.
+  const int64_t wrap_w = padding_mode == PaddingMode::circular_y ? 0 : padding;
+  const int64_t wrap_h = padding_mode == PaddingMode::circular_x ? 0 : padding;
+  // F::pad lists the last axis first: (left, right, top, bottom).
+  const torch::Tensor wrapped =
+      F::pad(x, F::PadFuncOptions({wrap_w, wrap_w, wrap_h, wrap_h}).mode(torch::kCircular));
+  return torch::conv2d(wrapped, weight, bias, torch::IntArrayRef{stride, stride},
+                       torch::IntArrayRef{padding - wrap_h, padding - wrap_w});
 }
 
 GroupNormImpl::GroupNormImpl(int64_t num_groups_, int64_t num_channels, double eps_,

@@ -28,8 +28,14 @@ class LinearImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Linear);
 
-/// How a convolution pads its input. Zeros everywhere for now; circular is for seamless tiling.
-enum class PaddingMode { zeros, circular };
+/// How a padded convolution pads its input. The circular modes are for seamless tiling: an axis
+/// that wraps pads each edge with the opposite edge's pixels, so the output continues across it.
+enum class PaddingMode {
+  zeros,       ///< zeros on both axes (torch.nn.Conv2d's default)
+  circular,    ///< wraps both axes (torch.nn.Conv2d(padding_mode="circular"))
+  circular_x,  ///< wraps the width (left and right edges meet), zeros above and below
+  circular_y,  ///< wraps the height (top and bottom edges meet), zeros left and right
+};
 
 /// 2-D convolution. https://pytorch.org/docs/stable/generated/torch.nn.Conv2d.html
 /// weight [out, in, k, k], bias [out].
@@ -93,7 +99,8 @@ TORCH_MODULE(Embedding);
 /// Sum of numel over all parameters (works on the meta device).
 int64_t count_parameters(const torch::nn::Module& module);
 
-/// Sets the padding mode of every Conv2d below `module` whose padding is non-zero.
+/// Sets the padding mode of every Conv2d below `module` (and of `module` itself); the mode only
+/// changes the result of convolutions whose padding is non-zero.
 void set_conv_padding_mode(torch::nn::Module& module, PaddingMode mode);
 
 }  // namespace dgxpx::sdxl

@@ -68,7 +68,12 @@ torch::Tensor decode_latents(Vae& vae, const torch::Tensor& latents) {
   torch::NoGradGuard no_grad;
   const auto& weight = vae->post_quant_conv->weight;
   const double scale = vae->config().scaling_factor;
-  torch::Tensor image = vae->decode(latents.to(weight.options()) / scale);
+  // One image at a time (diffusers' "VAE slicing"): the decoder's activations at full
+  // resolution dominate memory, and batched group_norm/conv2d are slower than single ones on
+  // Debian's CPU libtorch. The results are the same per image.
+  std::vector<torch::Tensor> decoded;
+  for (const torch::Tensor& one : (latents.to(weight.options()) / scale).split(1)) decoded.push_back(vae->decode(one));
+  torch::Tensor image = torch::cat(decoded);
   // [B, 3, H, W] in about [-1, 1] -> [B, H, W, 3] in [0, 1]
   image = (image.to(torch::kFloat32) / 2 + 0.5).clamp(0, 1);
   return image.permute({0, 2, 3, 1}).contiguous().to(torch::kCPU);
@@ -88,6 +93,13 @@ GenerationResult generate(SdxlModel& model, const GenerationRequest& request,
   if (request.images_per_prompt < 1)
     throw util::InputError(util::expected_got("images_per_prompt >= 1",
                                               std::to_string(request.images_per_prompt)));
+  const int64_t images = static_cast<int64_t>(request.prompts.size()) * request.images_per_prompt;
+  if (request.seeds && static_cast<int64_t>(request.seeds->size()) != images)
+    throw util::InputError(util::expected_got(
+        "one seed per image (" + std::to_string(request.prompts.size()) + " prompts x " +
+            std::to_string(request.images_per_prompt) + " images per prompt = " +
+            std::to_string(images) + ")",
+        std::to_string(request.seeds->size()) + " seeds"));
   const bool cfg = request.guidance > 1.0;
 
   // 1. Prompts -> embeddings.
@@ -123,12 +135,14 @@ GenerationResult generate(SdxlModel& model, const GenerationRequest& request,
   cond.text_embeds = cond.text_embeds.to(unet_weight.options());
   cond.time_ids = cond.time_ids.to(unet_weight.options());
 
-  // 3. Initial latents: the generator's first draw (rng.h), on the CPU in float32.
-  at::Generator generator = make_cpu_generator(request.seed);
+  // 3. Initial latents: the generators' first draw (rng.h), on the CPU in float32.
+  const NoiseGenerators generators = request.seeds
+                                         ? NoiseGenerators::per_entry_seeded(*request.seeds)
+                                         : NoiseGenerators(make_cpu_generator(request.seed));
   const int64_t channels = model.configs.unet.in_channels;
   const torch::Tensor noise =
-      randn_cpu({batch, channels, request.height / factor, request.width / factor}, generator,
-                torch::TensorOptions().device(unet_weight.device()));
+      generators.randn({batch, channels, request.height / factor, request.width / factor},
+                       torch::TensorOptions().device(unet_weight.device()));
   if (trace) {
     trace->initial_noise = noise.to(torch::kCPU);
     trace->conditioning = cond;
@@ -148,12 +162,13 @@ GenerationResult generate(SdxlModel& model, const GenerationRequest& request,
     return uncond + guidance * (text - uncond);
   };
   StepObserver observer;
-  if (trace)
-    observer = [trace](int64_t, const torch::Tensor& x) {
-      trace->latents_after_step.push_back(x.to(torch::kCPU));
+  if (trace || request.cancelled)
+    observer = [trace, &request](int64_t, const torch::Tensor& x) {
+      if (trace) trace->latents_after_step.push_back(x.to(torch::kCPU));
+      if (request.cancelled && request.cancelled()) throw GenerationCancelled();
     };
   GenerationResult result;
-  result.latents = sample(*scheduler, noise, denoise, generator, observer);
+  result.latents = sample(*scheduler, noise, denoise, generators, observer);
 
   // 5. Decode.
   result.image = decode_latents(model.vae, result.latents);

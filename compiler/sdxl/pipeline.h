@@ -1,14 +1,16 @@
 #pragma once
 // Text to image as StableDiffusionXLPipeline.__call__ does it (diffusers v0.24.0,
 // pipelines/stable_diffusion_xl/pipeline_stable_diffusion_xl.py): encode the prompts, draw the
-// initial latents from a CPU generator seeded like torch.Generator("cpu").manual_seed(seed),
-// run the sampler over the UNet with classifier-free guidance (batch [negative, positive]) and
-// SDXL's micro-conditioning time ids, then decode with the VAE.
+// initial latents from a CPU generator seeded like torch.Generator("cpu").manual_seed(seed) (or
+// one such generator per image), run the sampler over the UNet with classifier-free guidance
+// (batch [negative, positive]) and SDXL's micro-conditioning time ids, then decode with the VAE.
 // The model is plain data (SdxlModel); generate() is the algorithm over it.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -69,9 +71,25 @@ struct GenerationRequest {
   double guidance = 5.0;  // classifier-free guidance runs when > 1
   SamplerKind sampler = SamplerKind::euler;
   double ddim_eta = 0.0;
+  /// One CPU generator seeded with `seed` for the whole batch (generator=torch.Generator()
+  /// .manual_seed(seed)); unused when `seeds` is set.
   uint64_t seed = 0;
+  /// One seed per image, in batch order ([p0 image 0, p0 image 1, p1 image 0, ...]: prompts ×
+  /// images_per_prompt), each image drawing its initial latents and sampler noise from its own
+  /// generator (generator=[torch.Generator().manual_seed(s) for s in seeds]). Image i then is
+  /// the image a one-prompt request with seed seeds[i] gives, up to floating-point batching
+  /// effects; with one image it is exactly the `seed` path.
+  std::optional<std::vector<uint64_t>> seeds;
   int64_t images_per_prompt = 1;
   MicroConditioning micro;
+  /// Asked after every sampler step; true abandons the run with GenerationCancelled.
+  std::function<bool()> cancelled;
+};
+
+/// Thrown by generate() when the request's `cancelled` check says so.
+class GenerationCancelled : public std::runtime_error {
+ public:
+  GenerationCancelled() : std::runtime_error("generation cancelled") {}
 };
 
 /// Intermediate values, recorded when a trace is passed (for tests and debugging).
@@ -87,12 +105,12 @@ struct GenerationResult {
 };
 
 /// Runs the pipeline. Throws util::InputError for a size that is not a positive multiple of the
-/// VAE's factor, no prompts, a negative list of the wrong length, or a bad step count.
+/// VAE's factor, no prompts, a negative or seed list of the wrong length, or a bad step count.
 GenerationResult generate(SdxlModel& model, const GenerationRequest& request,
                           GenerationTrace* trace = nullptr);
 
-/// VAE decode as the pipeline does it: vae.decode(latents / scaling_factor), then
-/// clamp(x / 2 + 0.5, 0, 1) as [B, H, W, 3] float32 on the CPU.
+/// VAE decode as the pipeline does it: vae.decode(latents / scaling_factor), one image at a
+/// time, then clamp(x / 2 + 0.5, 0, 1) as [B, H, W, 3] float32 on the CPU.
 torch::Tensor decode_latents(Vae& vae, const torch::Tensor& latents);
 
 /// The UNet's time ids [1, 6]: original (h, w), crop (top, left), target (h, w).

@@ -1,5 +1,7 @@
 #include "compiler/sdxl/rng.h"
 
+#include <utility>
+
 #include <ATen/CPUGeneratorImpl.h>
 
 namespace dgxpx::sdxl {
@@ -41,6 +43,27 @@ torch::Tensor randn_cpu(at::IntArrayRef shape, const std::vector<at::Generator>&
   parts.reserve(generators.size());
   for (const auto& generator : generators) parts.push_back(randn_cpu(one, generator));
   return to_target(torch::cat(parts, 0), options);
+}
+
+NoiseGenerators::NoiseGenerators(at::Generator shared) : shared_(std::move(shared)) {}
+
+NoiseGenerators::NoiseGenerators(std::vector<at::Generator> per_entry)
+    : per_entry_(std::move(per_entry)) {
+  TORCH_CHECK(!per_entry_.empty(), "NoiseGenerators: expected at least one per-entry generator");
+  for (const auto& generator : per_entry_)
+    TORCH_CHECK(generator.defined(), "NoiseGenerators: expected defined per-entry generators");
+}
+
+NoiseGenerators NoiseGenerators::per_entry_seeded(const std::vector<uint64_t>& seeds) {
+  std::vector<at::Generator> generators;
+  generators.reserve(seeds.size());
+  for (uint64_t seed : seeds) generators.push_back(make_cpu_generator(seed));
+  return NoiseGenerators(std::move(generators));
+}
+
+torch::Tensor NoiseGenerators::randn(at::IntArrayRef shape, const torch::TensorOptions& options) const {
+  if (is_per_entry()) return randn_cpu(shape, per_entry_, options);
+  return randn_cpu(shape, shared_, options);
 }
 
 }  // namespace dgxpx::sdxl

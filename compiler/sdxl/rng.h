@@ -14,7 +14,9 @@
 //      generator: Euler ancestral one randn(model_output.shape) per step; diffusers 0.24's
 //      Euler one unused randn(model_output.shape) per step (results do not depend on it, the
 //      generator state does); DDIM only when eta > 0; DPM++ 2M none.
-// The samplers in schedulers.h do exactly this when given the pipeline's generator.
+// The samplers in schedulers.h do exactly this when given the pipeline's generator. With one
+// generator per image (NoiseGenerators below), each entry follows this order on its own.
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -38,5 +40,44 @@ torch::Tensor randn_cpu(at::IntArrayRef shape, const at::Generator& generator,
 /// Throws c10::Error unless generators.size() == shape[0].
 torch::Tensor randn_cpu(at::IntArrayRef shape, const std::vector<at::Generator>& generators,
                         const torch::TensorOptions& options = {});
+
+/// The generator(s) a sampling run draws its noise from, as diffusers' `generator` argument:
+///   - none: libtorch's default CPU generator (generator=None);
+///   - one generator shared by the whole batch (a single torch.Generator): a draw of shape
+///     [B, ...] comes from it in one go;
+///   - one generator per batch entry (a list of torch.Generator): entry b of a [B, ...] draw
+///     comes from generators[b] with shape [1, ...]. Image b then sees exactly the noise a
+///     single-image run seeded like generators[b] sees, whatever else is in the batch.
+/// Copies share the generators' state (at::Generator is a handle): a draw through any copy
+/// advances them all.
+class NoiseGenerators {
+ public:
+  /// None: draws come from libtorch's default generator.
+  NoiseGenerators() = default;
+  /// One generator for the whole batch; an undefined one means none. Implicit, so call sites
+  /// that pass a single at::Generator keep working.
+  NoiseGenerators(at::Generator shared);  // NOLINT(google-explicit-constructor)
+  /// One generator per batch entry. Throws c10::Error if the list is empty or one is undefined.
+  explicit NoiseGenerators(std::vector<at::Generator> per_entry);
+
+  /// One fresh CPU generator per seed (diffusers' [torch.Generator().manual_seed(s) for s in
+  /// seeds]).
+  static NoiseGenerators per_entry_seeded(const std::vector<uint64_t>& seeds);
+
+  /// False for none: samplers then skip draws whose values they do not use.
+  bool defined() const { return shared_.defined() || !per_entry_.empty(); }
+  /// True when there is one generator per batch entry.
+  bool is_per_entry() const { return !per_entry_.empty(); }
+  /// The number of per-entry generators (0 for none or a shared one).
+  size_t entry_count() const { return per_entry_.size(); }
+
+  /// randn_cpu with these generators: [B, ...] unit-variance noise moved to `options`' device
+  /// and dtype. Per entry, throws c10::Error unless B == entry_count(). Advances the generators.
+  torch::Tensor randn(at::IntArrayRef shape, const torch::TensorOptions& options = {}) const;
+
+ private:
+  at::Generator shared_;
+  std::vector<at::Generator> per_entry_;
+};
 
 }  // namespace dgxpx::sdxl

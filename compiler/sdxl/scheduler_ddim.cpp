@@ -37,7 +37,7 @@ float DdimScheduler::alpha_cumprod_prev(int64_t i) const {
 }
 
 torch::Tensor DdimScheduler::step_impl(const torch::Tensor& model_output, int64_t i,
-                                       const torch::Tensor& sample, const at::Generator& generator) {
+                                       const torch::Tensor& sample, const NoiseGenerators& generators) {
   const float alpha_prod_t = train_.alphas_cumprod[timesteps_[i].item<int64_t>()].item<float>();
   const float alpha_prod_t_prev = alpha_cumprod_prev(i);
   const float beta_prod_t = 1.0f - alpha_prod_t;
@@ -66,7 +66,7 @@ torch::Tensor DdimScheduler::step_impl(const torch::Tensor& model_output, int64_
       std::sqrt(1.0f - alpha_prod_t_prev - std_dev_t * std_dev_t) * epsilon;
   torch::Tensor prev = std::sqrt(alpha_prod_t_prev) * x0 + direction;
   if (eta_ > 0) {
-    const torch::Tensor noise = randn_cpu(model_output.sizes(), generator, model_output.options());
+    const torch::Tensor noise = generators.randn(model_output.sizes(), model_output.options());
     prev = prev + std_dev_t * noise;
   }
   return prev;

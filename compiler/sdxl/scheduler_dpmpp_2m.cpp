@@ -80,7 +80,7 @@ void DpmSolverMultistepScheduler::reset_impl() {
 
 torch::Tensor DpmSolverMultistepScheduler::step_impl(const torch::Tensor& model_output, int64_t i,
                                                      const torch::Tensor& sample,
-                                                     const at::Generator& /*generator*/) {
+                                                     const NoiseGenerators& /*generators*/) {
   const int64_t n = num_steps();
   const bool lower_order_final = i == n - 1 && n < kLowerOrderFinalBelowSteps;
 

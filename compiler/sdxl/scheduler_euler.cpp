@@ -42,7 +42,7 @@ torch::Tensor EulerScheduler::scale_model_input(const torch::Tensor& sample, int
 }
 
 torch::Tensor EulerScheduler::step_impl(const torch::Tensor& model_output, int64_t i,
-                                        const torch::Tensor& sample, const at::Generator& generator) {
+                                        const torch::Tensor& sample, const NoiseGenerators& generators) {
   const float sigma = sigma_at(i);
   const float sigma_next = sigma_at(i + 1);
 
@@ -54,8 +54,9 @@ torch::Tensor EulerScheduler::step_impl(const torch::Tensor& model_output, int64
 
   if (!ancestral_) {
     // diffusers 0.24 draws this noise every step even though s_churn = 0 leaves it unused; the
-    // draw keeps a shared generator's state in step with the reference.
-    if (generator.defined()) (void)randn_cpu(model_output.sizes(), generator);
+    // draw keeps the generators' state in step with the reference (per entry: each advances
+    // by its own entry's share).
+    if (generators.defined()) (void)generators.randn(model_output.sizes());
     const float sigma_hat = sigma;  // gamma = 0 (no churn)
     const torch::Tensor x0 = predicted_x0(sigma_hat);
     const torch::Tensor derivative = (sample - x0) / sigma_hat;
@@ -71,7 +72,7 @@ torch::Tensor EulerScheduler::step_impl(const torch::Tensor& model_output, int64
   const torch::Tensor derivative = (sample - x0) / sigma;
   const float dt = sigma_down - sigma;
   const torch::Tensor prev = sample + derivative * dt;
-  const torch::Tensor noise = randn_cpu(model_output.sizes(), generator, model_output.options());
+  const torch::Tensor noise = generators.randn(model_output.sizes(), model_output.options());
   return prev + noise * sigma_up;
 }
 

@@ -65,14 +65,14 @@ torch::Tensor Scheduler::scale_model_input(const torch::Tensor& sample, int64_t 
 }
 
 torch::Tensor Scheduler::step(const torch::Tensor& model_output, int64_t i,
-                              const torch::Tensor& sample, const at::Generator& generator) {
+                              const torch::Tensor& sample, const NoiseGenerators& generators) {
   TORCH_CHECK(i == next_step_, "scheduler step: expected step ", next_step_, ", got ", i,
               " (steps run in order; reset() to start over)");
   TORCH_CHECK(i < num_steps(), "scheduler step: all ", num_steps(), " steps are done");
   TORCH_CHECK(model_output.sizes() == sample.sizes(), "scheduler step: model output ",
               model_output.sizes(), " and sample ", sample.sizes(), " differ in shape");
   torch::Tensor out =
-      step_impl(model_output.to(torch::kFloat32), i, sample.to(torch::kFloat32), generator);
+      step_impl(model_output.to(torch::kFloat32), i, sample.to(torch::kFloat32), generators);
   ++next_step_;
   return out;
 }
@@ -102,14 +102,14 @@ std::unique_ptr<Scheduler> make_scheduler(SamplerKind kind, const SchedulerConfi
 }
 
 torch::Tensor sample(Scheduler& scheduler, const torch::Tensor& initial_noise,
-                     const DenoiseFn& denoise, const at::Generator& generator,
+                     const DenoiseFn& denoise, const NoiseGenerators& generators,
                      const StepObserver& on_step) {
   scheduler.reset();
   torch::Tensor x = initial_noise.to(torch::kFloat32) * scheduler.init_noise_sigma();
   for (int64_t i = 0; i < scheduler.num_steps(); ++i) {
     const torch::Tensor t = scheduler.timesteps()[i];
     const torch::Tensor model_output = denoise(scheduler.scale_model_input(x, i), t);
-    x = scheduler.step(model_output, i, x, generator);
+    x = scheduler.step(model_output, i, x, generators);
     if (on_step) on_step(i, x);
   }
   return x;

@@ -13,9 +13,9 @@
 #include <string_view>
 #include <vector>
 
-#include <ATen/core/Generator.h>
 #include <torch/torch.h>
 
+#include "compiler/sdxl/rng.h"
 #include "compiler/sdxl/scheduler_config.h"
 
 namespace dgxpx::sdxl {
@@ -58,12 +58,13 @@ class Scheduler {
   /// sample itself).
   virtual torch::Tensor scale_model_input(const torch::Tensor& sample, int64_t i) const;
 
-  /// The sample after step `i`, from the model's output at step i. `generator` feeds the
-  /// sampler's noise draws (see rng.h for the order); undefined means torch's default CPU
-  /// generator for samplers that need noise, and no draw for diffusers' unused Euler draw.
-  /// Throws c10::Error if `i` is not the next step.
+  /// The sample after step `i`, from the model's output at step i. `generators` feed the
+  /// sampler's noise draws (see rng.h for the order), shared or one per batch entry; none means
+  /// torch's default CPU generator for samplers that need noise, and no draw for diffusers'
+  /// unused Euler draw. Throws c10::Error if `i` is not the next step, or if per-entry
+  /// generators do not match the batch size.
   torch::Tensor step(const torch::Tensor& model_output, int64_t i, const torch::Tensor& sample,
-                     const at::Generator& generator = {});
+                     const NoiseGenerators& generators = {});
 
   /// Forgets the steps taken (multistep history) so the schedule can run again.
   void reset();
@@ -71,7 +72,7 @@ class Scheduler {
  protected:
   Scheduler(SamplerKind kind, const SchedulerConfig& config);
   virtual torch::Tensor step_impl(const torch::Tensor& model_output, int64_t i,
-                                  const torch::Tensor& sample, const at::Generator& generator) = 0;
+                                  const torch::Tensor& sample, const NoiseGenerators& generators) = 0;
   virtual void reset_impl() {}
   float sigma_at(int64_t i) const;
 
@@ -95,7 +96,7 @@ class EulerScheduler final : public Scheduler {
 
  private:
   torch::Tensor step_impl(const torch::Tensor& model_output, int64_t i, const torch::Tensor& sample,
-                          const at::Generator& generator) override;
+                          const NoiseGenerators& generators) override;
   bool ancestral_;
 };
 
@@ -107,7 +108,7 @@ class DpmSolverMultistepScheduler final : public Scheduler {
 
  private:
   torch::Tensor step_impl(const torch::Tensor& model_output, int64_t i, const torch::Tensor& sample,
-                          const at::Generator& generator) override;
+                          const NoiseGenerators& generators) override;
   void reset_impl() override;
   torch::Tensor previous_x0_;  // the converted model output of the previous step
   int64_t lower_order_nums_ = 0;
@@ -122,7 +123,7 @@ class DdimScheduler final : public Scheduler {
 
  private:
   torch::Tensor step_impl(const torch::Tensor& model_output, int64_t i, const torch::Tensor& sample,
-                          const at::Generator& generator) override;
+                          const NoiseGenerators& generators) override;
   float alpha_cumprod_prev(int64_t i) const;
   double eta_;
   float final_alpha_cumprod_;
@@ -142,10 +143,11 @@ using StepObserver = std::function<void(int64_t step, const torch::Tensor& sampl
 
 /// The whole loop, as diffusers' pipelines run it: sample = initial_noise * init_noise_sigma;
 /// for each step: model_output = denoise(scale_model_input(sample), t); sample = step(...).
-/// `initial_noise` is unit-variance noise already drawn (rng.h). Resets `scheduler` first.
+/// `initial_noise` is unit-variance noise already drawn (rng.h); `generators` feed the steps'
+/// draws and should be the ones that drew it. Resets `scheduler` first.
 /// Returns the final float32 sample.
 torch::Tensor sample(Scheduler& scheduler, const torch::Tensor& initial_noise,
-                     const DenoiseFn& denoise, const at::Generator& generator = {},
+                     const DenoiseFn& denoise, const NoiseGenerators& generators = {},
                      const StepObserver& on_step = {});
 
 }  // namespace dgxpx::sdxl

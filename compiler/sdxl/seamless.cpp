@@ -1,7 +1,6 @@
 #include "compiler/sdxl/seamless.h"
 
 #include "compiler/sdxl/layers.h"
-#include "compiler/util/error.h"
 
 namespace dgxpx::sdxl {
 
@@ -23,16 +22,18 @@ const char* to_string(Tiling tiling) {
   return "?";
 }
 
-void set_tiling(torch::nn::Module& module, Tiling tiling) {
+PaddingMode padding_mode_of(Tiling tiling) {
   switch (tiling) {
-    case Tiling::none: set_conv_padding_mode(module, PaddingMode::zeros); return;
-    case Tiling::xy: set_conv_padding_mode(module, PaddingMode::circular); return;
-    case Tiling::x:
-    case Tiling::y:
-      throw util::InputError(util::expected_got("tiling none or xy (one-axis tiling needs per-axis "
-                                                "circular padding in sdxl::Conv2d, not in this build)",
-                                                to_string(tiling)));
+    case Tiling::none: return PaddingMode::zeros;
+    case Tiling::x: return PaddingMode::circular_x;
+    case Tiling::y: return PaddingMode::circular_y;
+    case Tiling::xy: return PaddingMode::circular;
   }
+  TORCH_INTERNAL_ASSERT(false, "unknown Tiling value ", static_cast<int>(tiling));
+}
+
+void set_tiling(torch::nn::Module& module, Tiling tiling) {
+  set_conv_padding_mode(module, padding_mode_of(tiling));
 }
 
 }  // namespace dgxpx::sdxl

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -217,4 +218,101 @@ TEST_CASE("status says what is dirty and why; -n builds nothing", "[integration]
   CHECK(dry.exit_code == 0);
   CHECK(ran(dry, "gen") == 0);
   CHECK(build(p).summary["ran"]["gen"] == kHeroFrames);
+}
+
+// --- the plan cache (.dgxpx/plan-cache/): only edited manifest files are read and planned ---
+
+static std::string plan_verbose(const TempProject& p) {
+  RunResult r = p.dgxpx("-v plan");
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  return r.err;
+}
+
+static std::vector<fs::path> plan_cache_entries(const TempProject& p) {
+  std::vector<fs::path> entries;
+  for (const auto& e : fs::directory_iterator(p.root() / ".dgxpx/plan-cache")) entries.push_back(e.path());
+  std::sort(entries.begin(), entries.end());
+  return entries;
+}
+
+TEST_CASE("editing one manifest file re-plans only it, and the plan equals one from scratch", "[integration][build][plan-cache]") {
+  TempProject p;
+  write_example_project(p);
+  build(p);
+  CHECK_THAT(plan_verbose(p), Catch::Contains("re-planned 0 of 3 manifest files"));
+  std::string hero = p.read("sprites/hero.yaml");
+  p.write("sprites/hero.yaml", hero.replace(hero.find("walking"), 7, "running fast"));
+  CHECK_THAT(plan_verbose(p), Catch::Contains("re-planned 1 of 3 manifest files"));
+  const std::string incremental_ninja = p.read(".dgxpx/build.ninja");
+  const std::string incremental_index = p.read(".dgxpx/records.index");
+
+  fs::remove_all(p.root() / ".dgxpx/plan-cache");
+  CHECK_THAT(plan_verbose(p), Catch::Contains("re-planned 3 of 3 manifest files"));
+  CHECK(p.read(".dgxpx/build.ninja") == incremental_ninja);
+  CHECK(p.read(".dgxpx/records.index") == incremental_index);
+  CHECK(plan_cache_entries(p).size() == 3);
+
+  RunResult r = build(p);
+  CHECK(ran(r, "gen") == 6);
+  CHECK(ran(r, "pack") == 1);
+}
+
+TEST_CASE("a damaged plan-cache entry is ignored: that file is re-planned", "[integration][build][plan-cache]") {
+  TempProject p;
+  write_example_project(p);
+  build(p);
+  const std::string ninja_before = p.read(".dgxpx/build.ninja");
+  auto entries = plan_cache_entries(p);
+  REQUIRE(entries.size() == 3);
+  auto bytes = [](const fs::path& f) {
+    std::ifstream in(f, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  auto overwrite = [](const fs::path& f, const std::string& text) { std::ofstream(f, std::ios::binary) << text; };
+  std::string first = bytes(entries[0]), second = bytes(entries[1]);
+  overwrite(entries[0], first.substr(0, first.size() / 2));  // truncated
+  second[second.size() / 2] ^= 0x20;                          // one bit flipped
+  overwrite(entries[1], second);
+  overwrite(entries[2], "not a plan cache entry");
+  CHECK_THAT(plan_verbose(p), Catch::Contains("re-planned 3 of 3 manifest files"));
+  CHECK(p.read(".dgxpx/build.ninja") == ninja_before);
+  CHECK_THAT(plan_verbose(p), Catch::Contains("re-planned 0 of 3 manifest files"));  // rewritten whole
+  RunResult r = build(p);
+  CHECK(ran(r, "gen") + ran(r, "pixel") + ran(r, "pack") == 0);
+}
+
+TEST_CASE("changing a preset re-plans every manifest file", "[integration][build][plan-cache]") {
+  TempProject p;
+  write_example_project(p);
+  build(p);
+  p.write("presets/tiles.yaml", "size: [256, 256]\npixel: {size: [32, 32], palette: db32, background: flood}\n");
+  CHECK_THAT(plan_verbose(p), Catch::Contains("re-planned 3 of 3 manifest files"));
+  RunResult r = build(p);
+  CHECK(ran(r, "gen") == 0);
+  CHECK(ran(r, "pixel") == kWorldFrames);  // only world uses the tiles preset
+  CHECK(ran(r, "pack") == 1);
+}
+
+TEST_CASE("duplicate asset names between a cached and an edited manifest file are still reported", "[integration][build][plan-cache]") {
+  TempProject p;
+  write_example_project(p);
+  build(p);
+  const std::string ninja_before = p.read(".dgxpx/build.ninja");
+  const std::string loot = p.read("sprites/loot.yaml");
+  const std::string hero = p.read("sprites/hero.yaml");
+
+  SECTION("the edited file comes later: the error is in it") {
+    p.write("sprites/loot.yaml", loot + "---\nkind: items\nname: hero\npreset: plain\nitems:\n  - {name: a, prompt: b}\n");
+    RunResult r = p.dgxpx("build");
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("sprites/loot.yaml:15:7: error: duplicate asset name 'hero' (first defined at sprites/hero.yaml:2:7)"));
+  }
+  SECTION("the edited file comes first: the error is in the cached one") {
+    p.write("sprites/hero.yaml", hero + "---\nkind: items\nname: loot2\npreset: plain\nitems:\n  - {name: a, prompt: b}\n");
+    RunResult r = p.dgxpx("build");
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("sprites/loot.yaml:9:7: error: duplicate asset name 'loot2' (first defined at sprites/hero.yaml:12:7)"));
+  }
+  CHECK(p.read(".dgxpx/build.ninja") == ninja_before);
 }

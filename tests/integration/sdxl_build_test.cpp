@@ -1,5 +1,6 @@
 // `dgxpx build` with a preset naming the tiny reference SDXL model: gen steps run through
-// dgxpx-sdxl, and replacing the LoRA file reruns exactly the assets that use it.
+// the generation worker, and replacing the LoRA file reruns exactly the assets that use it,
+// with the new LoRA even when the worker that used the old one is still up.
 #include <catch2/catch.hpp>
 
 #include "tests/support/fixtures.h"
@@ -10,7 +11,7 @@ using namespace dgxpx::testing;
 TEST_CASE("dgxpx build on the tiny SDXL model; a replaced LoRA reruns exactly its assets", "[integration][sdxl]") {
   auto tiny = sdxl_tiny();
   TempProject p;
-  p.write("dgxpx.yaml", "manifests: sprites\n");
+  p.write("dgxpx.yaml", "manifests: sprites\nworker: {keep_warm: 120}\n");
   std::filesystem::copy_file(tiny / "lora/kohya_lora.safetensors", p.root() / "style.safetensors",
                              std::filesystem::copy_options::overwrite_existing);
   std::string model = (tiny / "model").string();
@@ -28,6 +29,7 @@ TEST_CASE("dgxpx build on the tiny SDXL model; a replaced LoRA reruns exactly it
   CHECK(first.summary["ran"]["gen"] == 3);
   CHECK(p.exists("assets/styled/sword.png"));
   CHECK(p.exists("assets/plain/shield.png"));
+  const std::string worker_pid = p.read(".dgxpx/worker.pid");
 
   std::filesystem::copy_file(tiny / "lora/diffusers/pytorch_lora_weights.safetensors", p.root() / "style.safetensors",
                              std::filesystem::copy_options::overwrite_existing);
@@ -36,4 +38,23 @@ TEST_CASE("dgxpx build on the tiny SDXL model; a replaced LoRA reruns exactly it
   REQUIRE(second.exit_code == 0);
   CHECK(second.summary["ran"]["gen"] == 2);  // only the assets whose preset names the LoRA
   CHECK(second.summary["ran"]["pack"] == 1);
+  CHECK(p.read(".dgxpx/worker.pid") == worker_pid);  // the same resident model...
+  // ...rendered exactly what a fresh worker that only ever saw the new LoRA renders.
+  TempProject fresh;
+  fresh.write("dgxpx.yaml", "manifests: sprites\n");
+  std::filesystem::copy_file(tiny / "lora/diffusers/pytorch_lora_weights.safetensors", fresh.root() / "style.safetensors");
+  std::filesystem::copy(p.root() / "presets", fresh.root() / "presets", std::filesystem::copy_options::recursive);
+  std::filesystem::copy(p.root() / "sprites", fresh.root() / "sprites", std::filesystem::copy_options::recursive);
+  REQUIRE(fresh.dgxpx("build").exit_code == 0);
+  int compared = 0;
+  for (const auto& image : std::filesystem::directory_iterator(fresh.root() / ".dgxpx/gen")) {
+    const std::string name = ".dgxpx/gen/" + image.path().filename().string();
+    INFO(name);
+    REQUIRE(p.exists(name));
+    CHECK(p.read(name) == fresh.read(name));
+    ++compared;
+  }
+  CHECK(compared == 3);
+  // Stop the warm worker rather than leave it for its keep_warm time.
+  std::filesystem::remove(p.root() / ".dgxpx/worker.sock");
 }

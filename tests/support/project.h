@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -51,8 +52,10 @@ class TempProject {
 
   /// Runs `dgxpx ARGS` in the project root with extra environment assignments.
   RunResult dgxpx(const std::string& args, const std::string& env = "") const {
-    auto out = root_.parent_path() / (root_.filename().string() + ".out");
-    auto err = root_.parent_path() / (root_.filename().string() + ".err");
+    static std::atomic<int> calls{0};  // concurrent runs get their own capture files
+    const std::string capture = root_.filename().string() + "." + std::to_string(calls++);
+    auto out = root_.parent_path() / (capture + ".out");
+    auto err = root_.parent_path() / (capture + ".err");
     std::string cmd = "cd '" + root_.string() + "' && env " + (env.empty() ? "" : env + " ") + "'" DGXPX_BINARY "' " +
                       args + " >'" + out.string() + "' 2>'" + err.string() + "'";
     int status = std::system(cmd.c_str());

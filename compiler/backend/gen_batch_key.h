@@ -1,0 +1,15 @@
+#pragma once
+// Which gen specs can share one network batch: those that differ only in prompt, negative
+// prompt text and seed. Everything that shapes the computation itself (model, LoRA set, size,
+// sampler, steps, guidance, tiling, and whether there is a negative prompt at all: an empty one
+// means zeroed negative embeddings) must match.
+#include <string>
+
+#include "compiler/backend/step_spec.h"
+
+namespace dgxpx::backend {
+
+/// A canonical text of the batch-shaping fields: equal keys ⇔ batchable together.
+std::string gen_batch_key(const GenSpec& spec);
+
+}  // namespace dgxpx::backend

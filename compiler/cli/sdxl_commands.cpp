@@ -1,0 +1,43 @@
+// `dgxpx gen ...` and `dgxpx serve ...`: the SDXL stack lives in dgxpx-sdxl (the only binary
+// that links libtorch), so these hand their arguments to the dgxpx-sdxl next to dgxpx.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "compiler/cli/command.h"
+#include "compiler/cli/project_context.h"
+#include "compiler/util/error.h"
+
+namespace dgxpx::cli {
+
+namespace {
+
+[[noreturn]] void exec_sdxl(std::vector<std::string> argv_strings) {
+  const std::string sdxl = sdxl_command();
+  argv_strings.insert(argv_strings.begin(), sdxl);
+  std::vector<char*> argv;
+  for (auto& s : argv_strings) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  ::execv(sdxl.c_str(), argv.data());
+  throw util::RuntimeFailure("cannot run " + sdxl + " (build it with the SDXL stack): " + std::strerror(errno));
+}
+
+}  // namespace
+
+int run_gen(const GlobalOptions&, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"gen"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  exec_sdxl(argv);
+}
+
+int run_serve(const GlobalOptions& global, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"-C", project_root(global).string()};
+  if (global.verbose) argv.push_back("-v");
+  if (global.quiet) argv.push_back("-q");
+  argv.push_back("serve");
+  argv.insert(argv.end(), args.begin(), args.end());
+  exec_sdxl(argv);
+}
+
+}  // namespace dgxpx::cli

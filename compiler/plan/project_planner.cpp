@@ -1,0 +1,124 @@
+#include "compiler/plan/project_planner.h"
+
+#include <optional>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "compiler/plan/plan_cache.h"
+#include "compiler/plan/plan_store.h"
+#include "compiler/util/atomic_file.h"
+#include "compiler/util/error.h"
+
+namespace dgxpx::plan {
+namespace fs = std::filesystem;
+
+namespace {
+
+// What every manifest file's plan depends on besides its own bytes and the files its assets
+// name: the program, the project's place, and every settings, rule and preset file.
+// nullopt when the program cannot be identified: then no entry can be trusted or written.
+std::optional<util::Digest> context_digest(const manifest::Workspace& ws, const fs::path& dgxpx_binary,
+                                           FileDigestCache& digests) {
+  util::KeyHasher h;
+  h.add("dgxpx-plan-context", static_cast<int64_t>(kPlanCacheFormat));
+  h.add("key-format", static_cast<int64_t>(kKeyFormatVersion));
+  try {
+    h.add("binary", digests.digest(dgxpx_binary));
+  } catch (const util::RuntimeFailure& e) {
+    spdlog::debug("plan cache off: {}", e.what());
+    return std::nullopt;
+  }
+  h.add("root", ws.project.root.string());
+  h.add("settings-files", static_cast<int64_t>(ws.settings_files.size()));
+  for (const auto& file : ws.settings_files) h.add(file.string(), digests.digest(file));
+  return h.finish();
+}
+
+// A cached file plan holds while the files its keys hashed still have those digests and every
+// step's spec file is there (the entry keeps no spec JSON to rewrite one).
+bool still_valid(const FilePlan& cached, FileDigestCache& digests, const SpecFiles& specs) {
+  for (const auto& [path, digest] : cached.files_used) {
+    try {
+      if (digests.digest(path) != digest) return false;
+    } catch (const util::RuntimeFailure&) {
+      return false;  // gone: re-reading the manifest reports it where it is named
+    }
+  }
+  for (const auto& asset : cached.assets)
+    for (const auto& step : asset.steps)
+      if (!specs.has(step.kind, step.key)) return false;
+  return true;
+}
+
+struct FileSlot {
+  util::Digest key;
+  std::optional<FilePlan> plan;          // from the cache, or planned below
+  std::vector<manifest::Asset> assets;   // read this time (cache miss)
+  bool replanned = false;
+};
+
+}  // namespace
+
+ProjectPlan plan_project(const fs::path& root, const fs::path& builtin_dir, const fs::path& dgxpx_binary,
+                         FileDigestCache& digests) {
+  ProjectPlan result;
+  manifest::Workspace& ws = result.workspace;
+  ws = manifest::load_workspace_settings(root, builtin_dir);
+  const std::optional<util::Digest> context = context_digest(ws, dgxpx_binary, digests);
+  const SpecFiles specs = SpecFiles::list(ws.project.state_dir);
+  const PlanCache cache(ws.project.state_dir / "plan-cache");
+
+  // Read in file order, so that errors (and duplicate names) come out as loading from scratch
+  // reports them: a cached file's names are claimed where its text would have been read.
+  manifest::AssetNames names;
+  std::vector<FileSlot> slots(ws.manifest_files.size());
+  for (size_t i = 0; i < ws.manifest_files.size(); ++i) {
+    const fs::path& file = ws.manifest_files[i];
+    const std::string display = manifest::display_path(ws.project, file);
+    const std::string text = util::read_file_or_throw(file);
+    FileSlot& slot = slots[i];
+    if (context) {
+      slot.key = plan_cache_key(*context, display, text);
+      slot.plan = cache.load(slot.key, display);
+    }
+    if (slot.plan && !still_valid(*slot.plan, digests, specs)) slot.plan.reset();
+    if (slot.plan) {
+      for (const auto& asset : slot.plan->assets) names.claim(asset.record.asset, asset.name_where);
+      continue;
+    }
+    slot.assets = manifest::load_manifest_file(ws, file, text, names);
+    slot.replanned = true;
+  }
+
+  const SpecExists spec_exists = [&specs](StepKind kind, const util::Digest& key) { return specs.has(kind, key); };
+  std::set<fs::path> used_files;
+  for (auto& slot : slots) {
+    if (slot.replanned) slot.plan = plan_assets(ws.project, slot.assets, digests, spec_exists);
+    for (const auto& [path, _] : slot.plan->files_used) used_files.insert(path);
+  }
+  ws.inputs.insert(ws.inputs.end(), used_files.begin(), used_files.end());
+
+  // Entries hold no spec JSON, so encode before assembly moves the steps away.
+  std::vector<std::pair<util::Digest, std::string>> new_entries;
+  std::set<util::Digest> live;
+  std::vector<FilePlan> files;
+  for (auto& slot : slots) {
+    live.insert(slot.key);
+    if (slot.replanned) {
+      if (context) new_entries.emplace_back(slot.key, encode_file_plan(slot.key, *slot.plan));
+      ++result.files_replanned;
+    }
+    files.push_back(std::move(*slot.plan));
+  }
+  result.manifest_files = static_cast<int>(slots.size());
+  result.plan = assemble_plan(std::move(files));
+
+  // Only now is the plan known good (bad input writes nothing).
+  if (!context) return result;
+  for (const auto& [key, entry] : new_entries) cache.store(key, entry);
+  cache.prune(live);
+  return result;
+}
+
+}  // namespace dgxpx::plan

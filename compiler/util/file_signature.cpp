@@ -1,0 +1,35 @@
+#include "compiler/util/file_signature.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace dgxpx::util {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string stat_text(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "";
+  const long long mtime_ns = static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
+  return std::to_string(st.st_size) + ":" + std::to_string(mtime_ns) + ":" + std::to_string(st.st_ino);
+}
+
+}  // namespace
+
+std::string file_signature(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) return stat_text(path);
+  std::vector<fs::path> files;
+  for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec))
+    if (it->is_regular_file(ec)) files.push_back(it->path());
+  std::sort(files.begin(), files.end());
+  std::string signature;
+  for (const auto& file : files) signature += file.lexically_relative(path).string() + "=" + stat_text(file) + ";";
+  return signature;
+}
+
+}  // namespace dgxpx::util
