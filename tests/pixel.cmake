@@ -17,7 +17,7 @@ dgxpx_test_suite(dgxpx_pixel_tests
 
 # Needs Debian's crawl-tiles-data (scripts/setup.sh installs it); missing data fails the test.
 dgxpx_test_suite(dgxpx_pixel_quality_tests
-  LABELS unit quality
+  LABELS quality
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_quality_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/support/pixel_quality_set.cpp
