@@ -2,6 +2,7 @@
 // that links libtorch), so these hand their arguments to the dgxpx-sdxl next to dgxpx.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -32,7 +33,10 @@ int run_gen(const GlobalOptions&, const std::vector<std::string>& args) {
 }
 
 int run_serve(const GlobalOptions& global, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {"-C", project_root(global).string()};
+  const bool help = std::find(args.begin(), args.end(), "--help") != args.end() ||
+                    std::find(args.begin(), args.end(), "-h") != args.end();
+  std::vector<std::string> argv;
+  if (!help) argv = {"-C", project_root(global).string()};  // --help works outside a project
   if (global.verbose) argv.push_back("-v");
   if (global.quiet) argv.push_back("-q");
   argv.push_back("serve");
