@@ -215,10 +215,13 @@ TEST_CASE("a client that disconnects while queued has its request dropped", "[wo
     const int fd = server.raw();  // queue a request behind the blocked batch, then hang up
     worker::Request request{"generate", spec_named("gone", 2), std::nullopt};
     REQUIRE(worker::FrameStream(fd).write(worker::encode_request(request)));
-    std::this_thread::sleep_for(100ms);
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (server.connect().status()["queued"] != 1 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(10ms);
+    REQUIRE(server.connect().status()["queued"] == 1);
     ::close(fd);
   }
-  std::this_thread::sleep_for(200ms);  // the server notices within its 50 ms poll
+  std::this_thread::sleep_for(300ms);  // the server notices within its 50 ms poll
   release.set_value();
   blocker.get();
   const auto status = server.connect().status();
