@@ -104,6 +104,14 @@ SdxlGenerator::SdxlGenerator(SdxlGeneratorOptions options) : state_(std::make_un
 
 SdxlGenerator::~SdxlGenerator() = default;
 
+void SdxlGenerator::load_model(const fs::path& model) {
+  try {
+    state_->ensure_model(model);
+  } catch (const c10::Error& e) {
+    throw util::RuntimeFailure("loading " + model.string() + ": libtorch: " + e.what_without_backtrace());
+  }
+}
+
 pixel::Image SdxlGenerator::generate(const GenSpec& spec) {
   // One spec is a batch of one: its per-image generator is seeded with spec.seed, which draws
   // exactly what the single shared generator drew before batching existed.

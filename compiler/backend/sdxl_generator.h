@@ -29,6 +29,9 @@ class SdxlGenerator final : public Generator {
   ~SdxlGenerator() override;
 
   std::string id() const override { return "sdxl/1"; }
+  /// Loads `model` now rather than on the first generate() (the worker times its loads).
+  /// Throws as generate() does for a bad model.
+  void load_model(const std::filesystem::path& model);
   /// Renders spec (model, LoRAs, sampler, steps, guidance, seed, size, tiling) to an opaque
   /// RGBA image of spec.width × spec.height. Throws util::InputError for a spec that names no
   /// model, an unknown sampler or tiling, or a bad model/LoRA file; util::RuntimeFailure for

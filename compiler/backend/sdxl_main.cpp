@@ -138,7 +138,11 @@ int run_worker(const cli::GlobalOptions& global, const std::vector<std::string>&
   SdxlGeneratorOptions generator_options;
   generator_options.device = project.worker.device;
   worker::GeneratorFactory factory = [generator_options](const GenSpec& spec) -> std::unique_ptr<Generator> {
-    if (spec.backend == "sdxl") return std::make_unique<SdxlGenerator>(generator_options);
+    if (spec.backend == "sdxl") {
+      auto generator = std::make_unique<SdxlGenerator>(generator_options);
+      if (spec.model) generator->load_model(*spec.model);  // counted and timed as the model load
+      return generator;
+    }
     return make_generator(spec);
   };
   worker::install_stop_signals();
