@@ -4,7 +4,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "compiler/plan/file_bytes.h"
 #include "compiler/util/atomic_file.h"
 #include "compiler/util/error.h"
 
@@ -235,7 +234,7 @@ fs::path PlanCache::entry_path(const util::Digest& key) const {
 std::optional<FilePlan> PlanCache::load(const util::Digest& key, const std::string& display_file) const {
   std::optional<std::string> bytes;
   try {
-    bytes = read_file_bytes(entry_path(key));
+    bytes = util::read_file(entry_path(key));
   } catch (const util::RuntimeFailure& e) {
     spdlog::debug("plan cache: {}", e.what());
   }

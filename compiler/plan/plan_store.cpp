@@ -11,7 +11,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "compiler/plan/file_bytes.h"
 #include "compiler/plan/ninja_writer.h"
 #include "compiler/util/atomic_file.h"
 
@@ -63,7 +62,7 @@ fs::path record_path(const manifest::ProjectConfig& p, const std::string& asset)
 // records are then rewritten).
 std::unordered_map<std::string, util::Digest> read_records_index(const manifest::ProjectConfig& project) {
   std::unordered_map<std::string, util::Digest> index;
-  auto text = read_file_bytes(project.state_dir / "records.index");
+  auto text = util::read_file(project.state_dir / "records.index");
   if (!text) return index;
   std::string_view rest = *text;
   while (!rest.empty()) {
@@ -216,7 +215,7 @@ PlanWriteResult write_plan(const manifest::Workspace& ws, const Plan& plan, cons
     fs::remove(record_path(project, asset), ec);
     ++result.assets_changed;
   }
-  write_file_if_different(project.state_dir / "records.index", new_index);
+  util::write_file_if_changed(project.state_dir / "records.index", new_index);
 
   NinjaFileOptions options;
   options.dgxpx_command = dgxpx_command;
@@ -228,7 +227,7 @@ PlanWriteResult write_plan(const manifest::Workspace& ws, const Plan& plan, cons
                                             : project.gen_jobs;
   for (const auto& input : ws.inputs) options.regenerate_inputs.push_back(manifest::display_path(project, input));
   std::string rendered = render_ninja_file(plan, options);
-  result.ninja_file_changed = write_file_if_different(project.state_dir / "build.ninja", rendered);
+  result.ninja_file_changed = util::write_file_if_changed(project.state_dir / "build.ninja", rendered);
 
   json counts = {{"gen", plan.gen_steps}, {"pixel", plan.pixel_steps}, {"pack", plan.pack_steps},
                 {"placeholder_gen", plan.placeholder_gen_steps}};

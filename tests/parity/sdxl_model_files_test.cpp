@@ -7,8 +7,6 @@
 #include "tests/support/catch_torch.h"
 #include <nlohmann/json.hpp>
 #include <fstream>
-#include <iterator>
-#include <regex>
 #include <set>
 
 #include "compiler/sdxl/clip_text_model.h"
@@ -16,20 +14,14 @@
 #include "compiler/sdxl/vae.h"
 #include "compiler/util/error.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/python_json.h"
 
 using namespace dgxpx::sdxl;
 namespace fs = std::filesystem;
 
 namespace {
 
-// cases.json is written by Python's json module, which spells IEEE specials as bare
-// Infinity/NaN (e.g. a scheduler's lambda_min_clipped); strict JSON parsers need them quoted.
-nlohmann::json cases_json() {
-  std::ifstream in(dgxpx::testing::sdxl_tiny() / "cases.json");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  static const std::regex specials(R"(([:\[,]\s*)(-?Infinity|NaN)(?=\s*[,\]}]))");
-  return nlohmann::json::parse(std::regex_replace(text, specials, "$1\"$2\""));
-}
+nlohmann::json cases_json() { return dgxpx::testing::read_python_json(dgxpx::testing::sdxl_tiny() / "cases.json"); }
 
 fs::path model_folder() {
   return dgxpx::testing::sdxl_tiny() / cases_json().at("model_dir").get<std::string>();

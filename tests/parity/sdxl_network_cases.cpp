@@ -12,6 +12,7 @@
 #include "compiler/sdxl/safetensors.h"
 #if DGXPX_TEST_HAVE_TOKENIZER
 #include "compiler/sdxl/tokenizer.h"
+#include "tests/support/python_json.h"
 #endif
 
 namespace dgxpx::testing {
@@ -20,39 +21,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using sdxl::Component;
 
-json read_cases_json(const fs::path& fixture_dir) {
-  std::ifstream in(fixture_dir / "cases.json", std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + (fixture_dir / "cases.json").string());
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // Python's json module writes IEEE specials as bare NaN / Infinity / -Infinity, which strict
-  // JSON rejects; outside strings they become the strings "NaN", "Infinity", "-Infinity".
-  std::string strict;
-  strict.reserve(text.size());
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char ch = text[i];
-    if (in_string) {
-      strict += ch;
-      if (ch == '\\' && i + 1 < text.size())
-        strict += text[++i];
-      else if (ch == '"')
-        in_string = false;
-      continue;
-    }
-    if (ch == '"') in_string = true;
-    bool replaced = false;
-    for (const char* word : {"-Infinity", "Infinity", "NaN"}) {
-      if (text.compare(i, std::strlen(word), word) == 0) {
-        strict += '"' + std::string(word) + '"';
-        i += std::strlen(word) - 1;
-        replaced = true;
-        break;
-      }
-    }
-    if (!replaced) strict += ch;
-  }
-  return json::parse(strict);
-}
+json read_cases_json(const fs::path& fixture_dir) { return read_python_json(fixture_dir / "cases.json"); }
 
 const std::vector<std::string>& network_case_kinds() {
   static const std::vector<std::string> kinds = {"text_encoders", "encode_prompt", "unet",

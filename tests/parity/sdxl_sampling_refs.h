@@ -12,47 +12,13 @@
 
 #include "compiler/sdxl/safetensors.h"
 #include "tests/support/fixtures.h"
+#include "tests/support/python_json.h"
 
 namespace dgxpx::testing {
 
-/// Python's json.dump writes NaN, Infinity and -Infinity as bare words, which strict JSON (and
-/// nlohmann) rejects: outside strings they become the strings "NaN", "Infinity", "-Infinity".
-inline std::string quote_python_json_constants(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char ch = text[i];
-    if (in_string) {
-      out += ch;
-      if (ch == '\\' && i + 1 < text.size()) out += text[++i];
-      else if (ch == '"') in_string = false;
-      continue;
-    }
-    if (ch == '"') in_string = true;
-    bool replaced = false;
-    for (const char* word : {"-Infinity", "Infinity", "NaN"}) {
-      if (text.compare(i, std::strlen(word), word) == 0) {
-        out += std::string("\"") + word + "\"";
-        i += std::strlen(word) - 1;
-        replaced = true;
-        break;
-      }
-    }
-    if (!replaced) out += ch;
-  }
-  return out;
-}
-
 /// cases.json of the fixture set.
 inline const nlohmann::json& sdxl_tiny_cases() {
-  static const nlohmann::json doc = [] {
-    std::ifstream in(sdxl_tiny() / "cases.json");
-    if (!in) throw std::runtime_error("cannot read cases.json");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return nlohmann::json::parse(quote_python_json_constants(text.str()));
-  }();
+  static const nlohmann::json doc = read_python_json(sdxl_tiny() / "cases.json");
   return doc;
 }
 
