@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <future>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -15,6 +16,9 @@
 #include "compiler/cli/command.h"
 #include "compiler/cli/ninja_process.h"
 #include "compiler/cli/project_context.h"
+#include "compiler/plan/new_work.h"
+#include "compiler/plan/ninja_writer.h"
+#include "compiler/util/atomic_file.h"
 #include "compiler/util/error.h"
 #include "compiler/util/file_lock.h"
 #include "compiler/worker/launcher.h"
@@ -30,6 +34,7 @@ struct BuildOptions {
   std::vector<std::string> ninja_args;
   bool json = false;
   bool dry_run = false;
+  bool keep_going = false;
 };
 
 BuildOptions parse_build_args(const std::vector<std::string>& args) {
@@ -46,11 +51,12 @@ BuildOptions parse_build_args(const std::vector<std::string>& args) {
     if (a == "--json") o.json = true;
     else if (a == "-n" || a == "--dry-run") { o.dry_run = true; o.ninja_args.push_back("-n"); }
     else if (a == "-j") { o.ninja_args.push_back("-j"); o.ninja_args.push_back(value("-j")); }
-    else if (a == "-k") { o.ninja_args.push_back("-k"); o.ninja_args.push_back(value("-k")); }
+    else if (a == "-k") { o.keep_going = true; o.ninja_args.push_back("-k"); o.ninja_args.push_back(value("-k")); }
     else if (a.rfind("-j", 0) == 0 || a.rfind("-k", 0) == 0) {
       std::string n = a.substr(2);
       if (n.empty() || n.find_first_not_of("0123456789") != std::string::npos)
         throw util::InputError(util::expected_got("-jN or -kN", "'" + a + "'"));
+      o.keep_going = o.keep_going || a[1] == 'k';
       o.ninja_args.push_back(a.substr(0, 2));
       o.ninja_args.push_back(n);
     } else {
@@ -108,8 +114,10 @@ int run_build(const GlobalOptions& global, const std::vector<std::string>& args)
     if (!global.quiet) spdlog::info("waiting for another dgxpx build in this project to finish...");
     build_lock.lock();
   }
-  PlanUpdate update = ensure_plan_current(project);  // bad input throws here: nothing written
-  std::string build_file = manifest::display_path(project, project.state_dir / "build.ninja");
+  // Bad input throws here: nothing written. A build rewrites only the records whose keys
+  // changed, so it leaves the others' fields in the plan cache.
+  std::optional<Planned> planned = plan_if_stale(project, plan::RecordDetail::changed);
+  const std::string build_file = manifest::display_path(project, project.state_dir / "build.ninja");
   fs::path cache_root = cache_dir(project);
 
   fs::path step_log = project.state_dir / "logs" / "last-build.log";
@@ -127,9 +135,35 @@ int run_build(const GlobalOptions& global, const std::vector<std::string>& args)
                                           {worker::kBuildPidEnv, std::to_string(::getpid())}}};
   run.args.insert(run.args.end(), options.ninja_args.begin(), options.ninja_args.end());
   ProgressPrinter progress(global.quiet || options.json);
-  int ninja_status = run_ninja(run, [&](const std::string& l) { progress.line(l); });
+  const auto print = [&progress](const std::string& line) { progress.line(line); };
+
+  int ninja_status = 0;
+  plan::PlanWriteResult written;
+  if (planned) {
+    // An edit's new steps go first, from a graph of just their assets: ninja loads and stats
+    // the whole graph (0.6 s for 10,000 assets) before it starts anything. Writing the rest of
+    // the plan overlaps them; the whole graph runs after, for everything else.
+    std::future<int> new_work_run;
+    const plan::Plan part = options.dry_run ? plan::Plan{} : plan::new_work(planned->plan, planned->specs);
+    if (!part.steps.empty() && part.steps.size() < planned->plan.steps.size()) {
+      plan::write_step_specs(project, part, planned->specs);
+      const fs::path part_file = project.state_dir / "new-work.ninja";
+      plan::NinjaFileOptions part_options = plan::ninja_file_options(project, self_command());
+      part_options.build_file.clear();
+      util::write_file_atomic(part_file, plan::render_ninja_file(part, part_options));
+      NinjaRun part_run = run;
+      part_run.args[1] = manifest::display_path(project, part_file);
+      spdlog::debug("{} new steps first ({} gen, {} pixel, {} pack)", part.steps.size(), part.gen_steps,
+                    part.pixel_steps, part.pack_steps);
+      new_work_run = std::async(std::launch::async, [part_run, &print] { return run_ninja(part_run, print); });
+    }
+    written = write_planned(*planned);  // a throw waits for the run above (std::async's future)
+    if (new_work_run.valid()) ninja_status = new_work_run.get();
+  }
+  // After a failed first part, the whole graph runs only when asked to keep going (-k).
+  if (ninja_status == 0 || (options.keep_going && ninja_status < 128)) ninja_status = run_ninja(run, print);
   progress.finish();
-  if (update.planned && !options.dry_run) {
+  if (planned && !options.dry_run) {
     // Outputs of assets no longer in the manifests disappear (ninja knows them from its log).
     // After the build, not before: the first changed step starts without waiting for it.
     run_ninja({root, {"-f", build_file, "-t", "cleandead"}, {}}, [](const std::string& l) { spdlog::debug("{}", l); });
@@ -137,7 +171,7 @@ int run_build(const GlobalOptions& global, const std::vector<std::string>& args)
 
   // What the steps did, from their log.
   std::map<std::string, int> ran, from_cache;
-  std::vector<std::string> failed;
+  std::set<std::string> failed;  // a step that failed in both runs counts once
   std::set<std::string> started_steps;
   BuildActivity activity;
   for (const auto& e : backend::read_step_log(step_log)) {
@@ -146,7 +180,7 @@ int run_build(const GlobalOptions& global, const std::vector<std::string>& args)
       case backend::StepEvent::start: started_steps.insert(id); break;
       case backend::StepEvent::ran: ++ran[e.kind]; activity.touched.insert(id); break;
       case backend::StepEvent::from_cache: ++from_cache[e.kind]; activity.touched.insert(id); break;
-      case backend::StepEvent::failed: failed.push_back(id); break;
+      case backend::StepEvent::failed: failed.insert(id); break;
     }
   }
   plan::PlanCounts counts = plan::read_plan_counts(project);
@@ -158,9 +192,11 @@ int run_build(const GlobalOptions& global, const std::vector<std::string>& args)
   const worker::WorkerActivity worker_activity = worker::read_worker_activity(worker_events, worker_events_start);
   int ran_total = ran["gen"] + ran["pixel"] + ran["pack"];
   int cached_total = from_cache["gen"] + from_cache["pixel"] + from_cache["pack"];
-  if (!options.dry_run && (ran_total + cached_total > 0 || update.planned)) {
+  if (!options.dry_run && (ran_total + cached_total > 0 || planned)) {
     try {
-      Planned planned = update.planned ? std::move(*update.planned) : plan_in_memory(root);
+      // The report shows every asset's prompt and seed: it needs every record's fields.
+      Planned everything = planned && planned->detail == plan::RecordDetail::all ? std::move(*planned)
+                                                                                 : plan_in_memory(root);
       cache::LocalStore store(cache_root);
       activity.summary.project = root.filename().string();
       activity.summary.ran = ran_total;
@@ -172,7 +208,7 @@ int run_build(const GlobalOptions& global, const std::vector<std::string>& args)
       char stamp[32];
       std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
       activity.summary.finished_at = stamp;
-      write_build_report(planned, update.written.previous, activity, store);
+      write_build_report(everything, written.previous, activity, store);
     } catch (const std::exception& e) {
       spdlog::warn("build report not written: {}", e.what());
     }
@@ -215,8 +251,7 @@ int run_build(const GlobalOptions& global, const std::vector<std::string>& args)
 int run_plan(const GlobalOptions& global, const std::vector<std::string>& args) {
   if (!args.empty()) throw util::InputError(util::expected_got("no arguments to plan", "'" + args[0] + "'"));
   manifest::ProjectConfig project = manifest::load_project(project_root(global));
-  Planned p = plan_in_memory(project.root);
-  plan::write_plan(p.workspace, p.plan, self_command());
+  write_planned(plan_in_memory(project.root, plan::RecordDetail::changed));
   return kExitOk;
 }
 

@@ -27,8 +27,9 @@ int run_status(const GlobalOptions& global, const std::vector<std::string>& args
   if (!args.empty()) throw util::InputError(util::expected_got("no arguments to status", "'" + args[0] + "'"));
   fs::path root = project_root(global);
   manifest::ProjectConfig project = manifest::load_project(root);
-  PlanUpdate update = ensure_plan_current(project);
-  Planned planned = update.planned ? std::move(*update.planned) : plan_in_memory(root);
+  // Status needs asset names only, not the fields behind their keys.
+  PlanUpdate update = ensure_plan_current(project, plan::RecordDetail::changed);
+  Planned planned = update.planned ? std::move(*update.planned) : plan_in_memory(root, plan::RecordDetail::changed);
   std::map<std::string, std::vector<std::string>> dirty;  // asset → steps that would run
   std::string build_file = manifest::display_path(project, project.state_dir / "build.ninja");
   run_ninja({root, {"-f", build_file, "-n"}, {{"NINJA_STATUS", "[%f/%t] "}}}, [&](const std::string& line) {

@@ -6,7 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include "compiler/plan/file_digests.h"
-#include "compiler/plan/project_planner.h"
 
 namespace dgxpx::cli {
 namespace fs = std::filesystem;
@@ -34,29 +33,36 @@ std::string self_command() {
 
 std::string sdxl_command() { return (fs::path(self_command()).parent_path() / "dgxpx-sdxl").string(); }
 
-Planned plan_in_memory(const fs::path& root) {
+Planned plan_in_memory(const fs::path& root, plan::RecordDetail detail) {
   const auto started = std::chrono::steady_clock::now();
   plan::FileDigestCache digests(manifest::load_project(root).state_dir / "file-digests");
-  plan::ProjectPlan planned = plan::plan_project(root, manifest::builtin_data_dir(), self_command(), digests);
+  plan::ProjectPlan planned = plan::plan_project(root, manifest::builtin_data_dir(), self_command(), digests, detail);
   digests.save();
   spdlog::debug("planned {} assets in {:.0f} ms; re-planned {} of {} manifest files", planned.plan.records.size(),
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count(),
                 planned.files_replanned, planned.manifest_files);
-  return {std::move(planned.workspace), std::move(planned.plan)};
+  return {std::move(planned.workspace), std::move(planned.plan), std::move(planned.specs), detail};
 }
 
-PlanUpdate ensure_plan_current(const manifest::ProjectConfig& project) {
-  std::string self = self_command();
-  PlanUpdate update;
-  if (plan::plan_is_current(project, self)) return update;
-  update.planned = plan_in_memory(project.root);
-  const Planned& p = *update.planned;
+std::optional<Planned> plan_if_stale(const manifest::ProjectConfig& project, plan::RecordDetail detail) {
+  if (plan::plan_is_current(project, self_command())) return std::nullopt;
+  return plan_in_memory(project.root, detail);
+}
+
+plan::PlanWriteResult write_planned(const Planned& p) {
   const auto started = std::chrono::steady_clock::now();
-  update.written = plan::write_plan(p.workspace, p.plan, self);
+  plan::PlanWriteResult written = plan::write_plan(p.workspace, p.plan, p.specs, self_command());
   spdlog::debug("planned {} steps ({} gen, {} pixel, {} pack); {} assets changed, {} specs written in {:.0f} ms",
-                p.plan.steps.size(), p.plan.gen_steps, p.plan.pixel_steps, p.plan.pack_steps,
-                update.written.assets_changed, update.written.specs_written,
+                p.plan.steps.size(), p.plan.gen_steps, p.plan.pixel_steps, p.plan.pack_steps, written.assets_changed,
+                written.specs_written,
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+  return written;
+}
+
+PlanUpdate ensure_plan_current(const manifest::ProjectConfig& project, plan::RecordDetail detail) {
+  PlanUpdate update;
+  update.planned = plan_if_stale(project, detail);
+  if (update.planned) update.written = write_planned(*update.planned);
   return update;
 }
 

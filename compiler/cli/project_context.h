@@ -10,6 +10,7 @@
 #include "compiler/manifest/workspace.h"
 #include "compiler/plan/plan_store.h"
 #include "compiler/plan/planner.h"
+#include "compiler/plan/project_planner.h"
 
 namespace dgxpx::cli {
 
@@ -29,11 +30,20 @@ std::string sdxl_command();
 struct Planned {
   manifest::Workspace workspace;  // settings and inputs; `assets` empty (plan_project reads only what changed)
   plan::Plan plan;
+  plan::SpecFiles specs;          // the spec files there were when planning
+  plan::RecordDetail detail = plan::RecordDetail::all;
 };
 
 /// Loads and plans in memory, reading only the manifest files the plan cache cannot answer
 /// for (no files written but the digest stat cache and the plan cache).
-Planned plan_in_memory(const std::filesystem::path& root);
+Planned plan_in_memory(const std::filesystem::path& root, plan::RecordDetail detail = plan::RecordDetail::all);
+
+/// plan_in_memory(project.root, detail) when any input changed since the last plan, else
+/// nullopt (nothing is read but the stamp and what it names).
+std::optional<Planned> plan_if_stale(const manifest::ProjectConfig& project, plan::RecordDetail detail);
+
+/// Writes a plan made by plan_in_memory (plan::write_plan, with the time taken logged).
+plan::PlanWriteResult write_planned(const Planned& planned);
 
 struct PlanUpdate {
   std::optional<Planned> planned;  // set when this call re-planned
@@ -41,6 +51,7 @@ struct PlanUpdate {
 };
 
 /// Re-plans and writes the plan when any input changed since the last plan.
-PlanUpdate ensure_plan_current(const manifest::ProjectConfig& project);
+PlanUpdate ensure_plan_current(const manifest::ProjectConfig& project,
+                               plan::RecordDetail detail = plan::RecordDetail::all);
 
 }  // namespace dgxpx::cli

@@ -52,18 +52,19 @@ std::string render_ninja_file(const Plan& plan, const NinjaFileOptions& o) {
         << "  description = " << kind << " $name\n"
         << "  restat = 1\n\n";
   }
-  out << "rule plan\n"
-      << "  command = $dgxpx plan\n"
-      << "  description = plan (manifests changed)\n"
-      << "  generator = 1\n"
-      << "  restat = 1\n\n";
-  out << "build " << ninja_escape_path(o.build_file) << ": plan |";
-  for (const auto& input : o.regenerate_inputs) out << " " << ninja_escape_path(input);
-  out << "\n\n";
+  if (!o.build_file.empty()) {
+    out << "rule plan\n"
+        << "  command = $dgxpx plan\n"
+        << "  description = plan (manifests changed)\n"
+        << "  generator = 1\n"
+        << "  restat = 1\n\n";
+    out << "build " << ninja_escape_path(o.build_file) << ": plan |";
+    for (const auto& input : o.regenerate_inputs) out << " " << ninja_escape_path(input);
+    out << "\n\n";
+  }
 
   std::string text = out.str();
   text.reserve(text.size() + plan.steps.size() * 200);
-  std::vector<const std::string*> finals;
   for (const auto& step : plan.steps) {
     text += "build";
     for (const auto& output : step.outputs) {
@@ -85,15 +86,9 @@ std::string render_ninja_file(const Plan& plan, const NinjaFileOptions& o) {
     text += escape_value(step.name);
     text += '\n';
     if (step.model_pool) text += "  pool = model\n";
-    if (step.kind == StepKind::pack)
-      for (const auto& output : step.outputs) finals.push_back(&output);
   }
-  text += "\nbuild all: phony";
-  for (const auto* f : finals) {
-    text += ' ';
-    append_escaped_path(text, *f);
-  }
-  text += "\ndefault all\n";
+  // No `all` edge: ninja's default targets are the roots, the pack outputs, and a phony edge
+  // naming every one of them costs each build's graph load a tenth.
   return text;
 }
 

@@ -145,7 +145,8 @@ std::string encode_payload(const FilePlan& plan) {
   return std::move(w.bytes());
 }
 
-std::optional<FilePlan> decode_payload(std::string_view payload, const std::string& display_file) {
+std::optional<FilePlan> decode_payload(std::string_view payload, const std::string& display_file,
+                                       RecordFields fields) {
   Reader r(payload);
   FilePlan plan;
   for (uint32_t n = r.count(); n > 0 && r.ok(); --n) {
@@ -161,6 +162,7 @@ std::optional<FilePlan> decode_payload(std::string_view payload, const std::stri
     asset.record.asset = r.str();
     asset.record.kind = r.str();
     asset.record.digest = r.digest();
+    asset.record.fields_loaded = fields == RecordFields::decode;
     uint32_t steps = r.count();
     asset.steps.reserve(steps);
     asset.record.steps.reserve(steps);
@@ -172,11 +174,16 @@ std::optional<FilePlan> decode_payload(std::string_view payload, const std::stri
       step.name = r.str();
       step.key = r.digest();
       StepRecord record{step.kind, step.name, step.key, {}};
-      record.fields.resize(r.count());
-      for (auto& f : record.fields) {
-        f.name = r.str();
-        f.value = r.str();
-        f.display = r.str();
+      const uint32_t field_count = r.count();
+      if (fields == RecordFields::decode) {
+        record.fields.resize(field_count);
+        for (auto& f : record.fields) {
+          f.name = r.str();
+          f.value = r.str();
+          f.display = r.str();
+        }
+      } else {
+        for (uint64_t f = 0; f < uint64_t{field_count} * 3 && r.ok(); ++f) r.view(r.u32());
       }
       step.spec_path = r.str();
       step.inputs = read_strings(r);
@@ -215,7 +222,7 @@ std::string encode_file_plan(const util::Digest& key, const FilePlan& plan) {
 }
 
 std::optional<FilePlan> decode_file_plan(std::string_view bytes, const util::Digest& key,
-                                         const std::string& display_file) {
+                                         const std::string& display_file, RecordFields fields) {
   if (bytes.substr(0, kMagic.size()) != kMagic) return std::nullopt;
   Reader header(bytes.substr(kMagic.size()));
   util::Digest stored_key = header.digest();
@@ -224,22 +231,23 @@ std::optional<FilePlan> decode_file_plan(std::string_view bytes, const util::Dig
   if (!header.ok() || stored_key != key || size != header.left()) return std::nullopt;
   std::string_view payload = header.view(header.left());
   if (util::digest_bytes(payload) != checksum) return std::nullopt;
-  return decode_payload(payload, display_file);
+  return decode_payload(payload, display_file, fields);
 }
 
 fs::path PlanCache::entry_path(const util::Digest& key) const {
   return dir_ / (key.hex() + std::string(kEntrySuffix));
 }
 
-std::optional<FilePlan> PlanCache::load(const util::Digest& key, const std::string& display_file) const {
-  std::optional<std::string> bytes;
+std::optional<FilePlan> PlanCache::load(const util::Digest& key, const std::string& display_file,
+                                        RecordFields fields) const {
+  bool found = false;
   try {
-    bytes = util::read_file(entry_path(key));
+    found = util::read_file_into(entry_path(key), buffer_);
   } catch (const util::RuntimeFailure& e) {
     spdlog::debug("plan cache: {}", e.what());
   }
-  if (!bytes) return std::nullopt;
-  auto plan = decode_file_plan(*bytes, key, display_file);
+  if (!found) return std::nullopt;
+  auto plan = decode_file_plan(buffer_, key, display_file, fields);
   if (!plan) spdlog::debug("plan cache: ignoring damaged entry {}", entry_path(key).string());
   return plan;
 }

@@ -35,10 +35,16 @@ util::Digest plan_cache_key(const util::Digest& context, const std::string& disp
 /// The entry's bytes (steps' spec_json is not kept).
 std::string encode_file_plan(const util::Digest& key, const FilePlan& plan);
 
+/// How much of an entry's records to decode: their fields are most of an entry, and a build
+/// whose records are already on disk needs only the keys.
+enum class RecordFields { decode, skip };
+
 /// Decodes an entry; nullopt unless it is well formed, intact and stored under `key`. Source
-/// locations get `display_file` as their file.
+/// locations get `display_file` as their file. With RecordFields::skip every record comes back
+/// with fields_loaded false and no fields (the whole entry is still checked).
 std::optional<FilePlan> decode_file_plan(std::string_view bytes, const util::Digest& key,
-                                         const std::string& display_file);
+                                         const std::string& display_file,
+                                         RecordFields fields = RecordFields::decode);
 
 /// The folder of entries.
 class PlanCache {
@@ -46,7 +52,8 @@ class PlanCache {
   explicit PlanCache(std::filesystem::path dir) : dir_(std::move(dir)) {}
 
   /// The entry for `key`; nullopt when there is none or it is damaged.
-  std::optional<FilePlan> load(const util::Digest& key, const std::string& display_file) const;
+  std::optional<FilePlan> load(const util::Digest& key, const std::string& display_file,
+                               RecordFields fields = RecordFields::decode) const;
 
   /// Writes an entry (encode_file_plan's bytes) atomically. An I/O failure is logged, not
   /// thrown: it only costs a re-plan.
@@ -58,6 +65,7 @@ class PlanCache {
  private:
   std::filesystem::path entry_path(const util::Digest& key) const;
   std::filesystem::path dir_;
+  mutable std::string buffer_;  // entries are read into one buffer: a hundred of them per plan
 };
 
 }  // namespace dgxpx::plan

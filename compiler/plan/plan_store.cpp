@@ -54,27 +54,6 @@ std::optional<AssetRecord> record_from_json(const json& j) {
   return r;
 }
 
-fs::path record_path(const manifest::ProjectConfig& p, const std::string& asset) {
-  return p.state_dir / "records" / (asset + ".json");
-}
-
-// records.index: "<record digest> <asset>" per line. Unreadable lines are skipped (their
-// records are then rewritten).
-std::unordered_map<std::string, util::Digest> read_records_index(const manifest::ProjectConfig& project) {
-  std::unordered_map<std::string, util::Digest> index;
-  auto text = util::read_file(project.state_dir / "records.index");
-  if (!text) return index;
-  std::string_view rest = *text;
-  while (!rest.empty()) {
-    size_t end = rest.find('\n');
-    std::string_view line = rest.substr(0, end);
-    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
-    if (line.size() < 34 || line[32] != ' ') continue;
-    if (auto digest = util::Digest::from_hex(line.substr(0, 32))) index.emplace(std::string(line.substr(33)), *digest);
-  }
-  return index;
-}
-
 std::string stat_line(const fs::path& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return "missing " + path.string();
@@ -96,6 +75,26 @@ std::string quote_value(const std::string& s) {
 }
 
 }  // namespace
+
+fs::path record_path(const manifest::ProjectConfig& project, const std::string& asset) {
+  return project.state_dir / "records" / (asset + ".json");
+}
+
+// "<record digest> <asset>" per line.
+std::unordered_map<std::string, util::Digest> read_records_index(const manifest::ProjectConfig& project) {
+  std::unordered_map<std::string, util::Digest> index;
+  auto text = util::read_file(project.state_dir / "records.index");
+  if (!text) return index;
+  std::string_view rest = *text;
+  while (!rest.empty()) {
+    size_t end = rest.find('\n');
+    std::string_view line = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    if (line.size() < 34 || line[32] != ' ') continue;
+    if (auto digest = util::Digest::from_hex(line.substr(0, 32))) index.emplace(std::string(line.substr(33)), *digest);
+  }
+  return index;
+}
 
 std::vector<std::string> diff_records(const AssetRecord* before, const AssetRecord& now) {
   std::vector<std::string> reasons;
@@ -165,23 +164,43 @@ SpecFiles SpecFiles::list(const fs::path& state_dir) {
   return specs;
 }
 
-PlanWriteResult write_plan(const manifest::Workspace& ws, const Plan& plan, const std::string& dgxpx_command) {
-  const auto& project = ws.project;
-  PlanWriteResult result;
-  std::error_code ec;
+NinjaFileOptions ninja_file_options(const manifest::ProjectConfig& project, const std::string& dgxpx_command) {
+  NinjaFileOptions options;
+  options.dgxpx_command = dgxpx_command;
+  options.build_file = manifest::display_path(project, project.state_dir / "build.ninja");
+  options.build_dir = manifest::display_path(project, project.state_dir);
+  // Through the worker, requests in flight cost nothing but a queue slot: let a full batch wait
+  // while another runs. Without it each gen step loads its own model: gen_jobs bounds that.
+  options.gen_jobs = project.worker.enabled ? std::max(project.gen_jobs, 2 * project.worker.max_batch)
+                                            : project.gen_jobs;
+  return options;
+}
 
-  // Step specs: keyed names, so existing ones are already right.
-  const SpecFiles existing = SpecFiles::list(project.state_dir);
-  std::array<std::unordered_set<util::Digest, DigestHash>, 3> live_specs;
+int write_step_specs(const manifest::ProjectConfig& project, const Plan& plan, const SpecFiles& existing) {
+  int written = 0;
   for (const auto& step : plan.steps) {
-    live_specs[static_cast<size_t>(step.kind)].insert(step.key);
+    // Keyed names, so existing ones are already right.
     if (existing.has(step.kind, step.key)) continue;
     // The planner skips the JSON of specs that existed when it looked.
     if (step.spec_json.empty())
       throw util::RuntimeFailure(step.spec_path + " disappeared while planning; run the command again");
+    std::error_code ec;
+    if (fs::exists(project.root / step.spec_path, ec)) continue;  // an earlier call wrote it
     util::write_file_atomic(project.root / step.spec_path, step.spec_json);
-    ++result.specs_written;
+    ++written;
   }
+  return written;
+}
+
+PlanWriteResult write_plan(const manifest::Workspace& ws, const Plan& plan, const SpecFiles& existing,
+                           const std::string& dgxpx_command) {
+  const auto& project = ws.project;
+  PlanWriteResult result;
+  std::error_code ec;
+
+  result.specs_written = write_step_specs(project, plan, existing);
+  std::array<std::unordered_set<util::Digest, DigestHash>, 3> live_specs;
+  for (const auto& step : plan.steps) live_specs[static_cast<size_t>(step.kind)].insert(step.key);
   for (StepKind kind : {StepKind::gen, StepKind::pixel, StepKind::pack}) {
     const fs::path dir = project.state_dir / "steps" / to_string(kind);
     for (const auto& key : existing.keys(kind))
@@ -201,6 +220,9 @@ PlanWriteResult write_plan(const manifest::Workspace& ws, const Plan& plan, cons
     if (it != old_index.end()) old_index.erase(it);  // what is left at the end was removed
     struct stat st;
     if (unchanged && ::stat((records_dir + record.asset + ".json").c_str(), &st) == 0) continue;
+    // The planner decodes the fields of every record that is not on disk as it is now.
+    if (!record.fields_loaded)
+      throw util::RuntimeFailure("the record of " + record.asset + " changed while planning; run the command again");
     auto before = read_record(project, record.asset);
     if (before) result.previous.push_back(before->record);
     std::vector<std::string> changes = diff_records(before ? &before->record : nullptr, record);
@@ -217,14 +239,7 @@ PlanWriteResult write_plan(const manifest::Workspace& ws, const Plan& plan, cons
   }
   util::write_file_if_changed(project.state_dir / "records.index", new_index);
 
-  NinjaFileOptions options;
-  options.dgxpx_command = dgxpx_command;
-  options.build_file = manifest::display_path(project, project.state_dir / "build.ninja");
-  options.build_dir = manifest::display_path(project, project.state_dir);
-  // Through the worker, requests in flight cost nothing but a queue slot: let a full batch wait
-  // while another runs. Without it each gen step loads its own model: gen_jobs bounds that.
-  options.gen_jobs = project.worker.enabled ? std::max(project.gen_jobs, 2 * project.worker.max_batch)
-                                            : project.gen_jobs;
+  NinjaFileOptions options = ninja_file_options(project, dgxpx_command);
   for (const auto& input : ws.inputs) options.regenerate_inputs.push_back(manifest::display_path(project, input));
   std::string rendered = render_ninja_file(plan, options);
   result.ninja_file_changed = util::write_file_if_changed(project.state_dir / "build.ninja", rendered);

@@ -3,6 +3,7 @@
 // remembers, per asset, the fields behind every key and why they last changed (for explain).
 //
 //   .dgxpx/build.ninja              the graph (rewritten only when its bytes change)
+//   .dgxpx/new-work.ninja           an edit's new steps alone (written and run first by `dgxpx build`)
 //   .dgxpx/steps/<kind>/<key>.json  step specs, named by key: written once, never modified
 //   .dgxpx/records/<asset>.json     fields per step + the last change's reasons
 //   .dgxpx/records.index            "<record digest> <asset>" per line
@@ -12,10 +13,12 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "compiler/manifest/workspace.h"
+#include "compiler/plan/ninja_writer.h"
 #include "compiler/plan/planner.h"
 
 namespace dgxpx::plan {
@@ -45,9 +48,29 @@ class SpecFiles {
   std::array<std::vector<std::string>, 3> strays_;
 };
 
-/// Writes the plan's files. `dgxpx_command` is baked into build.ninja. Throws
-/// util::RuntimeFailure on I/O errors, or when a step has no spec JSON and its file is gone.
-PlanWriteResult write_plan(const manifest::Workspace& ws, const Plan& plan, const std::string& dgxpx_command);
+/// build.ninja's settings for `project`: the binary, its paths and the model pool's depth
+/// (regenerate_inputs empty: write_plan adds the workspace's inputs).
+NinjaFileOptions ninja_file_options(const manifest::ProjectConfig& project, const std::string& dgxpx_command);
+
+/// Writes the spec files of the steps `existing` does not have (the ones that will run);
+/// returns how many. Throws util::RuntimeFailure on I/O errors, or when a step has no spec
+/// JSON and its file is gone.
+int write_step_specs(const manifest::ProjectConfig& project, const Plan& plan, const SpecFiles& existing);
+
+/// Writes the plan's files: the new step specs (as write_step_specs; a second call finds
+/// them written), then removes specs no step uses, and writes records, build.ninja and the
+/// stamp. `existing` is the spec listing the plan was made with. `dgxpx_command` is baked into
+/// build.ninja. Throws util::RuntimeFailure on I/O errors, when a step has no spec JSON and
+/// its file is gone, or when a record to rewrite came without its fields.
+PlanWriteResult write_plan(const manifest::Workspace& ws, const Plan& plan, const SpecFiles& existing,
+                           const std::string& dgxpx_command);
+
+/// records.index: asset name → the digest of its record as last written. Lines that do not
+/// parse are left out (those records are then rewritten).
+std::unordered_map<std::string, util::Digest> read_records_index(const manifest::ProjectConfig& project);
+
+/// .dgxpx/records/<asset>.json
+std::filesystem::path record_path(const manifest::ProjectConfig& project, const std::string& asset);
 
 /// True when build.ninja exists and no planning input changed size or mtime since the last
 /// plan (and the dgxpx binary is the same), so planning can be skipped.

@@ -46,6 +46,9 @@ struct AssetRecord {
   std::string kind;
   std::vector<StepRecord> steps;
   util::Digest digest;  // record_digest() of the above: records.index compares it
+  /// False when the steps' fields were left out (read from the plan cache for a build that
+  /// only needs keys); `digest` still covers them.
+  bool fields_loaded = true;
 };
 
 /// Digest of everything a record holds (kinds, names, keys, every field's value and display),

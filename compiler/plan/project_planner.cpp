@@ -1,12 +1,13 @@
 #include "compiler/plan/project_planner.h"
 
+#include <sys/stat.h>
+
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
-#include "compiler/plan/plan_cache.h"
-#include "compiler/plan/plan_store.h"
 #include "compiler/util/atomic_file.h"
 #include "compiler/util/error.h"
 
@@ -51,6 +52,23 @@ bool still_valid(const FilePlan& cached, FileDigestCache& digests, const SpecFil
   return true;
 }
 
+// Whether every record of a cached file is on disk as it is now, so write_plan will not need
+// its fields.
+bool records_current(const FilePlan& cached, const std::unordered_map<std::string, util::Digest>& index,
+                     const fs::path& state_dir) {
+  std::string path = (state_dir / "records").string() + "/";  // one buffer: 10,000 stats a plan
+  const size_t folder = path.size();
+  for (const auto& asset : cached.assets) {
+    auto it = index.find(asset.record.asset);
+    if (it == index.end() || it->second != asset.record.digest) return false;
+    path.resize(folder);
+    path.append(asset.record.asset).append(".json");
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return false;
+  }
+  return true;
+}
+
 struct FileSlot {
   util::Digest key;
   std::optional<FilePlan> plan;          // from the cache, or planned below
@@ -61,13 +79,16 @@ struct FileSlot {
 }  // namespace
 
 ProjectPlan plan_project(const fs::path& root, const fs::path& builtin_dir, const fs::path& dgxpx_binary,
-                         FileDigestCache& digests) {
+                         FileDigestCache& digests, RecordDetail detail) {
   ProjectPlan result;
   manifest::Workspace& ws = result.workspace;
   ws = manifest::load_workspace_settings(root, builtin_dir);
   const std::optional<util::Digest> context = context_digest(ws, dgxpx_binary, digests);
-  const SpecFiles specs = SpecFiles::list(ws.project.state_dir);
+  result.specs = SpecFiles::list(ws.project.state_dir);
+  const SpecFiles& specs = result.specs;
   const PlanCache cache(ws.project.state_dir / "plan-cache");
+  std::unordered_map<std::string, util::Digest> records_index;
+  if (detail == RecordDetail::changed) records_index = read_records_index(ws.project);
 
   // Read in file order, so that errors (and duplicate names) come out as loading from scratch
   // reports them: a cached file's names are claimed where its text would have been read.
@@ -80,7 +101,13 @@ ProjectPlan plan_project(const fs::path& root, const fs::path& builtin_dir, cons
     FileSlot& slot = slots[i];
     if (context) {
       slot.key = plan_cache_key(*context, display, text);
-      slot.plan = cache.load(slot.key, display);
+      if (detail == RecordDetail::changed) {
+        slot.plan = cache.load(slot.key, display, RecordFields::skip);
+        if (slot.plan && !records_current(*slot.plan, records_index, ws.project.state_dir))
+          slot.plan = cache.load(slot.key, display, RecordFields::decode);
+      } else {
+        slot.plan = cache.load(slot.key, display);
+      }
     }
     if (slot.plan && !still_valid(*slot.plan, digests, specs)) slot.plan.reset();
     if (slot.plan) {

@@ -8,15 +8,25 @@
 
 #include "compiler/manifest/workspace.h"
 #include "compiler/plan/file_digests.h"
+#include "compiler/plan/plan_cache.h"
+#include "compiler/plan/plan_store.h"
 #include "compiler/plan/planner.h"
 
 namespace dgxpx::plan {
+
+/// Which records need their fields (the values behind every key).
+enum class RecordDetail {
+  all,      ///< every record (explain, the build report)
+  changed,  ///< only records that records.index does not hold as they are now: what write_plan
+            ///< rewrites. Most of a cached entry is fields, so a build's re-plan skips the rest.
+};
 
 struct ProjectPlan {
   /// Settings, rules, presets, manifest files and inputs (models, LoRAs and palettes
   /// included). `assets` stays empty: cached files are never read (see load_workspace_settings).
   manifest::Workspace workspace;
   Plan plan;
+  SpecFiles specs;          // the spec files there were when planning (write_plan's `existing`)
   int manifest_files = 0;   // how many manifest files the project has
   int files_replanned = 0;  // how many of them were read and planned this time
 };
@@ -26,6 +36,7 @@ struct ProjectPlan {
 /// succeeded, and entries no file uses are removed. Throws util::InputError exactly where
 /// loading and planning from scratch would; util::RuntimeFailure when a file cannot be read.
 ProjectPlan plan_project(const std::filesystem::path& root, const std::filesystem::path& builtin_dir,
-                         const std::filesystem::path& dgxpx_binary, FileDigestCache& digests);
+                         const std::filesystem::path& dgxpx_binary, FileDigestCache& digests,
+                         RecordDetail detail = RecordDetail::all);
 
 }  // namespace dgxpx::plan

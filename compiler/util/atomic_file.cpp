@@ -61,22 +61,43 @@ void write_file_atomic(const fs::path& path, std::string_view bytes) {
   }
 }
 
-bool write_file_if_changed(const fs::path& path, std::string_view bytes) {
-  std::error_code ec;
-  if (fs::is_regular_file(path, ec) && fs::file_size(path, ec) == bytes.size()) {
-    auto existing = read_file(path);
-    if (existing && *existing == bytes) return false;
+// Whether `path` holds exactly `bytes`, read in blocks: build.ninja is megabytes, and a copy
+// of it in fresh memory costs more than the comparison.
+static bool file_holds(const fs::path& path, std::string_view bytes) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char block[1 << 16];
+  size_t done = 0;
+  bool same = true;
+  for (;;) {
+    const ssize_t n = ::read(fd, block, sizeof block);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      same = same && n == 0 && done == bytes.size();
+      break;
+    }
+    if (done + static_cast<size_t>(n) > bytes.size() || std::memcmp(block, bytes.data() + done, n) != 0) {
+      same = false;
+      break;
+    }
+    done += static_cast<size_t>(n);
   }
+  ::close(fd);
+  return same;
+}
+
+bool write_file_if_changed(const fs::path& path, std::string_view bytes) {
+  if (file_holds(path, bytes)) return false;
   write_file_atomic(path, bytes);
   return true;
 }
 
-std::optional<std::string> read_file(const fs::path& path) {
-  // Sized from fstat, one allocation and no stream copies: the planner reads multi-megabyte
-  // state files (build.ninja, plan-cache entries) on every re-plan.
+bool read_file_into(const fs::path& path, std::string& bytes) {
+  // Sized from fstat plus one byte, so that end of file shows without growing the buffer: the
+  // planner reads multi-megabyte state files (build.ninja, plan-cache entries) on every re-plan.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+    if (errno == ENOENT || errno == ENOTDIR) return false;
     throw RuntimeFailure("cannot read " + path.string() + ": " + errno_text());
   }
   struct stat st {};
@@ -85,7 +106,7 @@ std::optional<std::string> read_file(const fs::path& path) {
     ::close(fd);
     throw RuntimeFailure("cannot read " + path.string() + ": " + why);
   }
-  std::string bytes(static_cast<size_t>(st.st_size), '\0');
+  bytes.resize(static_cast<size_t>(st.st_size) + 1);
   size_t done = 0;
   for (;;) {  // the size is a hint: the file may grow or shrink while it is read
     if (done == bytes.size()) bytes.resize(bytes.size() + 4096);
@@ -101,6 +122,12 @@ std::optional<std::string> read_file(const fs::path& path) {
   }
   ::close(fd);
   bytes.resize(done);
+  return true;
+}
+
+std::optional<std::string> read_file(const fs::path& path) {
+  std::string bytes;
+  if (!read_file_into(path, bytes)) return std::nullopt;
   return bytes;
 }
 

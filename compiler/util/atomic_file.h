@@ -19,6 +19,10 @@ bool write_file_if_changed(const std::filesystem::path& path, std::string_view b
 /// Reads a whole file; nullopt if it does not exist. Throws RuntimeFailure on other errors.
 std::optional<std::string> read_file(const std::filesystem::path& path);
 
+/// read_file into `bytes`, reusing its memory (a loop over many files allocates once); false
+/// if the file does not exist.
+bool read_file_into(const std::filesystem::path& path, std::string& bytes);
+
 /// Reads a whole file; throws RuntimeFailure if it cannot.
 std::string read_file_or_throw(const std::filesystem::path& path);
 

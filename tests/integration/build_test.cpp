@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 #include "tests/integration/example_project.h"
@@ -29,6 +30,12 @@ static std::map<std::string, std::string> outputs(const TempProject& p) {
   for (const auto& e : fs::recursive_directory_iterator(p.root() / "assets"))
     if (e.is_regular_file()) files[fs::relative(e.path(), p.root()).string()] = p.read(fs::relative(e.path(), p.root()).string());
   return files;
+}
+
+// The edit most tests make: the walk animation's prompt (6 of hero's 10 frames).
+static void make_hero_run(const TempProject& p) {
+  std::string hero = p.read("sprites/hero.yaml");
+  p.write("sprites/hero.yaml", hero.replace(hero.find("walking"), 7, "running fast"));
 }
 
 TEST_CASE("first build generates everything, the second nothing", "[integration][build]") {
@@ -56,8 +63,7 @@ TEST_CASE("editing one animation's prompt reruns exactly its frames and its char
   write_example_project(p);
   build(p);
   auto before = outputs(p);
-  std::string hero = p.read("sprites/hero.yaml");
-  p.write("sprites/hero.yaml", hero.replace(hero.find("walking"), 7, "running fast"));
+  make_hero_run(p);
   RunResult r = build(p);
   CHECK(ran(r, "gen") == 6);  // walk: 3 frames × 2 directions
   CHECK(ran(r, "pixel") == 6);
@@ -71,6 +77,34 @@ TEST_CASE("editing one animation's prompt reruns exactly its frames and its char
   CHECK_THAT(explain.out, Catch::Contains("gen hero/walk/down/0 (ran)"));
   CHECK_THAT(explain.out, Catch::Contains("prompt changed"));
   CHECK_THAT(explain.out, Catch::Contains("running fast"));
+}
+
+TEST_CASE("an edit's new steps run first from a graph of their own, then the whole graph", "[integration][build]") {
+  TempProject p;
+  write_example_project(p);
+  build(p);
+  make_hero_run(p);
+  fs::remove(p.root() / "assets/world.png");  // dirty too, but no key changed: only the whole graph sees it
+  RunResult r = build(p);
+  CHECK(ran(r, "gen") == 6);
+  CHECK(ran(r, "pixel") == 6);
+  CHECK(ran(r, "pack") + cached(r, "pack") == 2);
+  CHECK(p.exists("assets/world.png"));
+
+  const std::string part = p.read(".dgxpx/new-work.ninja");
+  CHECK_THAT(part, Catch::Contains("name = hero/walk/down/0"));
+  CHECK_THAT(part, Catch::Contains("name = hero/idle/up/0"));  // the whole asset: its sheet needs every frame
+  CHECK_THAT(part, !Catch::Contains("world") && !Catch::Contains("loot") && !Catch::Contains("rule plan"));
+
+  // Every step of hero started before world's sheet did.
+  std::vector<std::string> started;
+  std::istringstream log(p.read(".dgxpx/logs/last-build.log"));
+  for (std::string event, kind, stamp, name; log >> event >> kind >> stamp >> name;)
+    if (event == "start") started.push_back(kind + " " + name);
+  auto world = std::find(started.begin(), started.end(), "pack world");
+  REQUIRE(world != started.end());
+  CHECK(std::count_if(started.begin(), world, [](const std::string& s) { return s.find(" hero") != std::string::npos; }) == 6 + 6 + 1);
+  CHECK(std::count_if(world, started.end(), [](const std::string& s) { return s.find(" hero") != std::string::npos; }) == 0);
 }
 
 TEST_CASE("reordering YAML keys or renaming a manifest file changes no key", "[integration][build]") {
@@ -241,8 +275,7 @@ TEST_CASE("editing one manifest file re-plans only it, and the plan equals one f
   write_example_project(p);
   build(p);
   CHECK_THAT(plan_verbose(p), Catch::Contains("re-planned 0 of 3 manifest files"));
-  std::string hero = p.read("sprites/hero.yaml");
-  p.write("sprites/hero.yaml", hero.replace(hero.find("walking"), 7, "running fast"));
+  make_hero_run(p);
   CHECK_THAT(plan_verbose(p), Catch::Contains("re-planned 1 of 3 manifest files"));
   const std::string incremental_ninja = p.read(".dgxpx/build.ninja");
   const std::string incremental_index = p.read(".dgxpx/records.index");

@@ -82,6 +82,40 @@ TEST_CASE("a plan-cache entry decodes to what was encoded", "[plan][plan-cache]"
   CHECK(decoded_empty->assets.empty());
 }
 
+TEST_CASE("a plan-cache entry read without record fields has the same steps and digests", "[plan][plan-cache]") {
+  const util::Digest key = digest_of("key");
+  const FilePlan original = sample_plan();
+  const std::string entry = plan::encode_file_plan(key, original);
+  auto keys_only = plan::decode_file_plan(entry, key, "sprites/hero.yaml", plan::RecordFields::skip);
+  REQUIRE(keys_only);
+  REQUIRE(keys_only->assets.size() == original.assets.size());
+  for (size_t a = 0; a < original.assets.size(); ++a) {
+    const auto& got = keys_only->assets[a];
+    CHECK_FALSE(got.record.fields_loaded);
+    CHECK(got.record.digest == original.assets[a].record.digest);
+    REQUIRE(got.record.steps.size() == original.assets[a].record.steps.size());
+    for (size_t s = 0; s < got.record.steps.size(); ++s) {
+      CHECK(got.record.steps[s].fields.empty());
+      CHECK(got.record.steps[s].key == original.assets[a].record.steps[s].key);
+      CHECK(got.steps[s].outputs == original.assets[a].steps[s].outputs);
+      CHECK(got.steps[s].inputs == original.assets[a].steps[s].inputs);
+    }
+  }
+  auto full = plan::decode_file_plan(entry, key, "sprites/hero.yaml", plan::RecordFields::decode);
+  REQUIRE(full);
+  CHECK(full->assets[0].record.fields_loaded);
+
+  // Skipped fields are still bounds-checked and covered by the checksum.
+  for (size_t size = 0; size < entry.size(); ++size)
+    CHECK_FALSE(plan::decode_file_plan(entry.substr(0, size), key, "sprites/hero.yaml", plan::RecordFields::skip));
+  for (size_t i = 0; i < entry.size(); ++i) {
+    std::string damaged = entry;
+    damaged[i] = static_cast<char>(damaged[i] ^ 0x01);
+    INFO("byte " << i);
+    CHECK_FALSE(plan::decode_file_plan(damaged, key, "sprites/hero.yaml", plan::RecordFields::skip));
+  }
+}
+
 TEST_CASE("a plan-cache entry under another key, truncated or damaged is a miss", "[plan][plan-cache]") {
   const util::Digest key = digest_of("key");
   const std::string entry = plan::encode_file_plan(key, sample_plan());
