@@ -160,8 +160,9 @@ int run_build(const GlobalOptions& global, const std::vector<std::string>& args)
     written = write_planned(*planned);  // a throw waits for the run above (std::async's future)
     if (new_work_run.valid()) ninja_status = new_work_run.get();
   }
-  // After a failed first part, the whole graph runs only when asked to keep going (-k).
-  if (ninja_status == 0 || (options.keep_going && ninja_status < 128)) ninja_status = run_ninja(run, print);
+  // After a first part with failed steps (ninja's status 1; 2 is an interrupt), the whole
+  // graph runs only when asked to keep going (-k).
+  if (ninja_status == 0 || (options.keep_going && ninja_status == 1)) ninja_status = run_ninja(run, print);
   progress.finish();
   if (planned && !options.dry_run) {
     // Outputs of assets no longer in the manifests disappear (ninja knows them from its log).

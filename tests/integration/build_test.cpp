@@ -107,6 +107,28 @@ TEST_CASE("an edit's new steps run first from a graph of their own, then the who
   CHECK(std::count_if(world, started.end(), [](const std::string& s) { return s.find(" hero") != std::string::npos; }) == 0);
 }
 
+TEST_CASE("a step failing in an edit's first part stops the build, unless -k keeps it going", "[integration][build]") {
+  TempProject p;
+  write_example_project(p);
+  build(p);
+  make_hero_run(p);
+  fs::remove(p.root() / "assets/world.png");
+  fs::remove(p.root() / "assets/hero.png");
+  fs::create_directories(p.root() / "assets/hero.png/blocked");  // hero's sheet cannot be written
+
+  RunResult stopped = p.dgxpx("build --json");
+  CHECK(stopped.exit_code == 1);
+  CHECK(stopped.summary["failed"] == nlohmann::json::array({"pack hero"}));
+  CHECK_FALSE(p.exists("assets/world.png"));  // the whole graph did not run
+
+  std::string hero = p.read("sprites/hero.yaml");  // new keys again, so the first part runs again
+  p.write("sprites/hero.yaml", hero.replace(hero.find("running fast"), 12, "sprinting"));
+  RunResult kept_going = p.dgxpx("build -k 0 --json");
+  CHECK(kept_going.exit_code == 1);
+  CHECK(kept_going.summary["failed"] == nlohmann::json::array({"pack hero"}));  // failed in both runs, listed once
+  CHECK(p.exists("assets/world.png"));
+}
+
 TEST_CASE("reordering YAML keys or renaming a manifest file changes no key", "[integration][build]") {
   TempProject p;
   write_example_project(p);
