@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <random>
 #include <string>
 
 #include <spdlog/spdlog.h>
@@ -17,8 +18,32 @@ using namespace dgxpx;
 
 namespace {
 
+// The most exact pixels any per-cell method could get back against the noise alone: the true
+// grid, no blur, shift or cast, and each cell's mean (all a cell's samples tell about Gaussian
+// noise) snapped to the nearest palette colour. Shades closer together than the noise left in a
+// mean of factor² samples cannot be told apart, whatever the method.
+long noise_bound_exact(const testing::QualityCase& c, const testing::Degradation& d, std::mt19937_64& rng) {
+  std::normal_distribution<double> noise(0.0, d.noise_sigma / d.factor);
+  long exact = 0;
+  for (const pixel::Rgba& p : c.reference.pixels) {
+    if (p.a == 0) {
+      ++exact;
+      continue;
+    }
+    const double r = p.r + noise(rng), g = p.g + noise(rng), b = p.b + noise(rng);
+    double best = 1e300;
+    pixel::Rgba nearest;
+    for (const pixel::Rgba& q : c.palette.colors) {
+      const double dist = (r - q.r) * (r - q.r) + (g - q.g) * (g - q.g) + (b - q.b) * (b - q.b);
+      if (dist < best) best = dist, nearest = q;
+    }
+    exact += nearest.r == p.r && nearest.g == p.g && nearest.b == p.b;
+  }
+  return exact;
+}
+
 struct Tally {
-  long sprites = 0, exact = 0, total = 0, opaque_exact = 0, opaque_total = 0;
+  long sprites = 0, exact = 0, total = 0, opaque_exact = 0, opaque_total = 0, bound_exact = 0;
   long detected_ok = 0, detected_exact = 0, detected_total = 0;
   long sprites_97 = 0;
 };
@@ -63,6 +88,7 @@ int main(int argc, char** argv) {
               100 * degradation.gain_jitter, degradation.offset_jitter, degradation.noise_sigma);
   std::map<std::string, Tally> per_category;
   Tally all;
+  std::mt19937_64 bound_rng(seed);
   for (size_t i = 0; i < sprites.size(); ++i) {
     const auto& sprite = sprites[i];
     const uint64_t case_seed = seed * 1000003u + uint64_t(sprite.sheet_x) * 7919u + uint64_t(sprite.sheet_y) * 104729u +
@@ -72,7 +98,9 @@ int main(int argc, char** argv) {
     const auto s = testing::score(given.image, c.reference);
     const auto detected = pixel::pixelize_detailed(c.degraded, testing::case_options(c, 0), &c.palette);
     const auto d = testing::score(detected.image, c.reference);
+    const long bound = noise_bound_exact(c, degradation, bound_rng);
     for (Tally* t : {&all, &per_category[sprite.category]}) {
+      t->bound_exact += bound;
       ++t->sprites;
       t->exact += s.exact;
       t->total += s.total;
@@ -96,6 +124,8 @@ int main(int argc, char** argv) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("\nexact pixels, factor given:  %.3f %% (target >= 97 %%)\n", 100.0 * all.exact / std::max(1l, all.total));
   std::printf("grid size right, detected:    %.2f %% (target >= 95 %%)\n", 100.0 * all.detected_ok / std::max(1l, all.sprites));
+  std::printf("noise alone allows at most:   %.3f %% exact (true grid, no blur/shift/cast, each cell's mean "
+              "snapped to the nearest palette colour)\n", 100.0 * all.bound_exact / std::max(1l, all.total));
   std::printf("(%.1f s)\n", seconds);
   return 0;
 }
