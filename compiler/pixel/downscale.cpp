@@ -3,15 +3,16 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <vector>
+
+#include "compiler/pixel/edge_unmix.h"
 
 namespace dgxpx::pixel {
 namespace {
 
-struct Span {
-  int begin = 0, end = 0;  // [begin, end) source pixels
-};
+using Span = CellSpan;
 
 // Source pixels whose centre lies in each cell; a cell narrower than a pixel takes the pixel
 // under its centre.
@@ -48,10 +49,14 @@ inline int dist2(const Px& p, const Px& q) {
   return d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3;
 }
 
-inline Rgba rounded_mean(const std::array<long, 4>& sum, long n) {
-  auto ch = [&](int c) { return uint8_t((sum[size_t(c)] * 2 + n) / (2 * n)); };
-  return Rgba{ch(0), ch(1), ch(2), ch(3)};
+// The exact mean, kept in floating point: the palette step rounds once, at the end.
+inline CellColor exact_mean(const std::array<long, 4>& sum, long n) {
+  const double inv = 1.0 / double(n);
+  return CellColor{float(double(sum[0]) * inv), float(double(sum[1]) * inv), float(double(sum[2]) * inv),
+                   float(double(sum[3]) * inv)};
 }
+
+inline CellColor to_cell(Rgba p) { return CellColor{float(p.r), float(p.g), float(p.b), float(p.a)}; }
 
 class CellReducer {
  public:
@@ -62,10 +67,10 @@ class CellReducer {
     noise_limit2_ = long(limit * limit);
   }
 
-  Rgba reduce(const Image& image, const Span& xs, const Span& ys) {
+  CellColor reduce(const Image& image, const Span& xs, const Span& ys) {
     switch (options_.mode) {
       case DownscaleMode::nearest:
-        return image.at((xs.begin + xs.end - 1) / 2, (ys.begin + ys.end - 1) / 2);
+        return to_cell(image.at((xs.begin + xs.end - 1) / 2, (ys.begin + ys.end - 1) / 2));
       case DownscaleMode::mode:
         return mode(image, xs, ys);
       case DownscaleMode::k_centroid:
@@ -84,7 +89,7 @@ class CellReducer {
       }
   }
 
-  Rgba mode(const Image& image, const Span& xs, const Span& ys) {
+  CellColor mode(const Image& image, const Span& xs, const Span& ys) {
     gather(image, xs, ys);
     keys_.clear();
     for (const Px& p : pixels_)
@@ -105,11 +110,11 @@ class CellReducer {
     for (size_t i = 0; i < pixels_.size(); ++i)
       if (keys_[i] == best_key)
         for (int c = 0; c < 4; ++c) sum[size_t(c)] += pixels_[i][size_t(c)];
-    return rounded_mean(sum, best_run);
+    return exact_mean(sum, best_run);
   }
 
   // Per-cell k-means on planar (structure-of-arrays) buffers so the distance loops vectorise.
-  Rgba k_centroid(const Image& image, const Span& xs, const Span& ys) {
+  CellColor k_centroid(const Image& image, const Span& xs, const Span& ys) {
     const int n = (xs.end - xs.begin) * (ys.end - ys.begin);
     if (n > kMaxCellPixels) return mode(image, xs, ys);
     for (auto& plane : planes_) plane.resize(size_t(n));
@@ -149,12 +154,15 @@ class CellReducer {
     // Opaque images (all diffusion output) cluster on colour alone: a quarter less work.
     channels_ = uniform_alpha ? 3 : 4;
     cell_alpha_ = first_alpha;
-    const Rgba mean = rounded_mean(total, n);
+    const CellColor mean = exact_mean(total, n);
     const int k = std::min(options_.clusters, n);
     if (k <= 1) return mean;
 
-    // Deterministic seeds: the pixel farthest from the cell mean, then farthest-point picks.
-    distances(Px{mean.r, mean.g, mean.b, mean.a}, dist_.data(), n);
+    // Deterministic seeds: the pixel farthest from the (rounded) cell mean, then farthest-point
+    // picks.
+    const Px rounded_centre{int((total[0] * 2 + n) / (2 * n)), int((total[1] * 2 + n) / (2 * n)),
+                            int((total[2] * 2 + n) / (2 * n)), int((total[3] * 2 + n) / (2 * n))};
+    distances(rounded_centre, dist_.data(), n);
     int seed = farthest(dist_.data(), n);
     centers_[0] = pixel_at(seed);
     distances(centers_[0], best_d_.data(), n);
@@ -241,7 +249,7 @@ class CellReducer {
       std::array<long, 4> merged{};
       for (int ch = 0; ch < 4; ++ch)
         merged[size_t(ch)] = sums[size_t(dominant)][size_t(ch)] + sums[size_t(rival)][size_t(ch)];
-      return rounded_mean(merged, counts[size_t(dominant)] + counts[size_t(rival)]);
+      return exact_mean(merged, counts[size_t(dominant)] + counts[size_t(rival)]);
     }
     return core_mean(dominant, n);
   }
@@ -331,7 +339,7 @@ class CellReducer {
   // The dominant cluster's colour without the edge pixels a blur or a sub-pixel shift mixes in:
   // kCoreRounds times, keep the half of its members nearest the current centre and average them.
   // For a symmetric (noise) spread this is the mean; one-sided mixtures are cut away.
-  Rgba core_mean(int cluster, int n) {
+  CellColor core_mean(int cluster, int n) {
     Px center = centers_[size_t(cluster)];
     std::array<long, 4> sum{};
     long count = 0;
@@ -362,7 +370,7 @@ class CellReducer {
       if (channels_ == 3) sum[3] = long(cell_alpha_) * kept;
       for (int ch = 0; ch < 4; ++ch) center[size_t(ch)] = int((sum[size_t(ch)] * 2 + count) / (2 * count));
     }
-    return rounded_mean(sum, count);
+    return exact_mean(sum, count);
   }
 
   DownscaleOptions options_;
@@ -377,6 +385,7 @@ class CellReducer {
   bool opaque_ = false;  // every pixel of the image has alpha 255
   int cell_alpha_ = 255;  // the cell's alpha when channels_ == 3
 };
+
 
 }  // namespace
 
@@ -416,7 +425,22 @@ std::string_view to_name(DownscaleMode mode) {
   return "?";
 }
 
+Rgba CellColor::rounded() const {
+  auto byte = [](float v) { return uint8_t(std::clamp(std::floor(v + 0.5f), 0.0f, 255.0f)); };
+  return Rgba{byte(r), byte(g), byte(b), byte(a)};
+}
+
+Image CellImage::rounded() const {
+  Image out(width, height);
+  for (size_t i = 0; i < cells.size(); ++i) out.pixels[i] = cells[i].rounded();
+  return out;
+}
+
 Image downscale(const Image& image, const Grid& grid, const DownscaleOptions& options) {
+  return downscale_cells(image, grid, options).rounded();
+}
+
+CellImage downscale_cells(const Image& image, const Grid& grid, const DownscaleOptions& options) {
   if (image.empty() || image.pixels.size() != size_t(image.width) * image.height)
     throw std::invalid_argument("downscale: empty or inconsistent image");
   if (grid.x.cells < 1 || grid.y.cells < 1 || !(grid.x.period > 0) || !(grid.y.period > 0))
@@ -425,13 +449,17 @@ Image downscale(const Image& image, const Grid& grid, const DownscaleOptions& op
     throw std::invalid_argument("downscale: clusters must be 1..4");
   const auto xs = cell_spans(grid.x, image.width);
   const auto ys = cell_spans(grid.y, image.height);
-  Image out(grid.x.cells, grid.y.cells);
+  CellImage out;
+  out.width = grid.x.cells;
+  out.height = grid.y.cells;
+  out.cells.resize(size_t(out.width) * size_t(out.height));
   bool opaque = true;
   for (const Rgba& p : image.pixels) opaque = opaque && p.a == 255;
   CellReducer reducer(options, options.mode == DownscaleMode::k_centroid ? image_noise(image) : 0.0, opaque);
   for (int cy = 0; cy < grid.y.cells; ++cy)
     for (int cx = 0; cx < grid.x.cells; ++cx)
-      out.at(cx, cy) = reducer.reduce(image, xs[size_t(cx)], ys[size_t(cy)]);
+      out.cells[size_t(cy) * size_t(out.width) + size_t(cx)] = reducer.reduce(image, xs[size_t(cx)], ys[size_t(cy)]);
+  if (options.mode == DownscaleMode::k_centroid) unmix_edges(image, xs, ys, out);
   return out;
 }
 

@@ -2,6 +2,7 @@
 // Downscaling onto a pixel grid: one output pixel per grid cell.
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "compiler/pixel/grid.h"
 #include "compiler/pixel/image.h"
@@ -11,7 +12,11 @@ namespace dgxpx::pixel {
 enum class DownscaleMode {
   nearest,     ///< the source pixel at the cell centre
   mode,        ///< the most frequent colour (5 bits a channel) in the cell, averaged exactly
-  k_centroid,  ///< per-cell k-means; the mean of the largest cluster
+  /// per-cell k-means; the mean of the largest cluster. Then, when the image's cells are 3+ pixels
+  /// wide, the blur or sub-pixel shift that mixes each cell's border with its neighbours is
+  /// measured once for the whole image and undone: a cell's colour is solved from all its pixels
+  /// (kept when within 12 units of the cluster mean, so cells with detail keep that).
+  k_centroid,
 };
 
 struct DownscaleOptions {
@@ -29,6 +34,22 @@ struct DownscaleOptions {
   double noise_merge = 1.5;
 };
 
+/// A cell's colour before rounding (0..255 units per channel): the mean of the pixels chosen,
+/// kept exact so the later colour-cast and palette steps round once.
+struct CellColor {
+  float r = 0, g = 0, b = 0, a = 0;
+  /// Rounded to the nearest byte per channel (halves up), clamped to 0..255.
+  Rgba rounded() const;
+};
+
+/// One CellColor per grid cell, row-major.
+struct CellImage {
+  int width = 0, height = 0;
+  std::vector<CellColor> cells;
+  /// Every cell rounded (CellColor::rounded).
+  Image rounded() const;
+};
+
 /// The image's noise level: the median RGBA distance between horizontally neighbouring pixels
 /// (about 2.2 sigma for Gaussian noise of sigma per channel; 0 for clean upscaled art).
 double image_noise(const Image& image);
@@ -37,8 +58,11 @@ double image_noise(const Image& image);
 std::optional<DownscaleMode> downscale_mode_from_name(std::string_view name);
 std::string_view to_name(DownscaleMode mode);
 
-/// One pixel per cell of `grid`. Throws std::invalid_argument for an empty image, a grid with no
-/// cells or clusters outside 1..4.
+/// One colour per cell of `grid`, unrounded. Throws std::invalid_argument for an empty image, a
+/// grid with no cells or clusters outside 1..4.
+CellImage downscale_cells(const Image& image, const Grid& grid, const DownscaleOptions& options = {});
+
+/// downscale_cells(...).rounded(): one pixel per cell. Throws as downscale_cells.
 Image downscale(const Image& image, const Grid& grid, const DownscaleOptions& options = {});
 
 }  // namespace dgxpx::pixel

@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <unordered_map>
+#include <vector>
 
 #include "compiler/pixel/kmeans_palette.h"
 #include "compiler/pixel/quantize.h"
@@ -85,6 +87,35 @@ std::optional<Palette> resolve_fixed_palette(const PaletteOptions& options) {
   return std::nullopt;
 }
 
+// Each opaque pixel of `art` becomes the likeliest palette entry for its unrounded cell colour,
+// the cast removed in floating point first: PaletteMatcher::nearest_measured's rule, with the
+// OKLrab answers for far colours remembered per rounded colour (flat areas repeat them).
+static void map_cells_to_palette(const CellImage& cells, const Palette& palette, const ColorCast& cast, Image& art) {
+  const PaletteMatcher matcher(palette);
+  std::unordered_map<uint32_t, int> far_memo;
+  for (size_t i = 0; i < art.pixels.size(); ++i) {
+    Rgba& p = art.pixels[i];
+    if (p.a == 0) continue;
+    const CellColor& c = cells.cells[i];
+    const float rgb[3] = {c.r, c.g, c.b};
+    float moved[3];
+    for (int ch = 0; ch < 3; ++ch)
+      moved[ch] = std::clamp(float(cast.gain[ch] * rgb[ch] + cast.offset[ch]), 0.0f, 255.0f);
+    float d2 = 0;
+    int index = matcher.nearest_rgb(moved[0], moved[1], moved[2], &d2);
+    if (d2 > PaletteMatcher::kNearRgb * PaletteMatcher::kNearRgb) {
+      const Rgba rounded = CellColor{moved[0], moved[1], moved[2], 255.0f}.rounded();
+      const uint32_t key = (uint32_t(rounded.r) << 16) | (uint32_t(rounded.g) << 8) | rounded.b;
+      auto it = far_memo.find(key);
+      if (it == far_memo.end()) it = far_memo.emplace(key, matcher.nearest(rounded)).first;
+      index = it->second;
+    }
+    const uint8_t alpha = p.a;
+    p = matcher.color(index);
+    p.a = alpha;
+  }
+}
+
 PixelizeResult pixelize_detailed(const Image& image, const PixelizeOptions& options,
                                  const Palette* fixed_palette) {
   validate(options);
@@ -99,7 +130,10 @@ PixelizeResult pixelize_detailed(const Image& image, const PixelizeOptions& opti
     result.palette = resolve_fixed_palette(options.palette);
 
   result.grid = resolve_grid(image, options.grid);
-  Image art = downscale(image, result.grid, options.downscale);
+  // Cell colours stay unrounded until the palette is applied: shades 1-3 units apart do not
+  // survive a rounding, a cast and a second rounding.
+  const CellImage cells = downscale_cells(image, result.grid, options.downscale);
+  Image art = cells.rounded();
   binarize_alpha(art, options.alpha_threshold);
   switch (options.background.mode) {
     case BackgroundMode::keep:
@@ -112,22 +146,35 @@ PixelizeResult pixelize_detailed(const Image& image, const PixelizeOptions& opti
       break;
   }
 
-  bool any_opaque = false;
-  for (const Rgba& p : art.pixels) any_opaque = any_opaque || p.a != 0;
-  if (result.palette && options.palette.correct_cast && any_opaque) {
-    result.cast = estimate_color_cast(art, *result.palette);
-    apply_color_cast(art, result.cast);
-  }
-  if (options.palette.source == PaletteSource::kmeans && any_opaque) {
-    KMeansOptions kmeans;
-    kmeans.colors = options.palette.colors;
-    result.palette = kmeans_palette(art, kmeans);
-  }
-  if (result.palette) {
-    DitherOptions dither;
-    dither.enabled = options.palette.dither;
-    dither.strength = options.palette.dither_strength;
-    apply_palette(art, *result.palette, dither);
+  std::vector<WeightedColor> opaque;
+  for (size_t i = 0; i < art.pixels.size(); ++i)
+    if (art.pixels[i].a != 0) opaque.push_back({cells.cells[i].r, cells.cells[i].g, cells.cells[i].b, 1.0});
+  const bool fixed = result.palette.has_value();
+  if (fixed && options.palette.correct_cast && !opaque.empty())
+    result.cast = estimate_color_cast(opaque, *result.palette);
+  if (fixed && !options.palette.dither) {
+    map_cells_to_palette(cells, *result.palette, result.cast, art);
+  } else {
+    if (fixed) {  // dithering works on bytes: the cast is applied to the cells, rounded once
+      for (size_t i = 0; i < art.pixels.size(); ++i) {
+        Rgba& p = art.pixels[i];
+        if (p.a == 0) continue;
+        const uint8_t alpha = p.a;
+        p = cast_color(result.cast, cells.cells[i].r, cells.cells[i].g, cells.cells[i].b);
+        p.a = alpha;
+      }
+    }
+    if (options.palette.source == PaletteSource::kmeans && !opaque.empty()) {
+      KMeansOptions kmeans;
+      kmeans.colors = options.palette.colors;
+      result.palette = kmeans_palette(art, kmeans);
+    }
+    if (result.palette) {
+      DitherOptions dither;
+      dither.enabled = options.palette.dither;
+      dither.strength = options.palette.dither_strength;
+      apply_palette(art, *result.palette, dither);
+    }
   }
   if (options.outline) {
     Rgba color = *options.outline;
@@ -146,7 +193,7 @@ Image pixelize(const Image& image, const PixelizeOptions& options) {
 }
 
 std::string canonical_options(const PixelizeOptions& o) {
-  std::string out = "pixelize.v1;";
+  std::string out = "pixelize.v2;";
   switch (o.grid.mode) {
     case GridMode::factor: out += "grid=factor:" + number(o.grid.factor); break;
     case GridMode::size:

@@ -1,7 +1,8 @@
 #pragma once
 // Palette mapping: each opaque pixel becomes its nearest palette colour in OKLab (with the Lr
-// lightness toe, see color.h), optionally
-// through an ordered (Bayer 8x8) dither.
+// lightness toe, see color.h), optionally through an ordered (Bayer 8x8) dither; measured colours
+// within a few RGB units of an entry take the RGB-nearest one (nearest_measured). Colour-cast
+// estimation.
 #include <vector>
 
 #include "compiler/pixel/color.h"
@@ -18,6 +19,13 @@ class PaletteMatcher {
 
   int nearest(const Lab& lab) const;
   int nearest(Rgba color) const { return nearest(to_oklrab(color)); }
+  /// For a colour measured with noise (0..255 units, fractions allowed): the entry nearest in RGB
+  /// when it lies within kNearRgb units (noise is round in RGB, so that is the likeliest entry;
+  /// OKLrab would misplace the boundary between shades a few units apart), else nearest(Rgba).
+  int nearest_measured(float r, float g, float b) const;
+  /// The entry nearest in RGB to (r, g, b) (ties: the lower index); its squared distance in *d2.
+  int nearest_rgb(float r, float g, float b, float* d2) const;
+  static constexpr float kNearRgb = 8.0f;
   Rgba color(int index) const { return colors_[size_t(index)]; }
   const Lab& lab(int index) const { return labs_[size_t(index)]; }
   size_t size() const { return colors_.size(); }
@@ -38,12 +46,28 @@ struct ColorCast {
   bool identity() const;
 };
 
+/// A colour (0..255 units, fractions allowed) with a weight, e.g. a cell colour before rounding.
+struct WeightedColor {
+  float r = 0, g = 0, b = 0;
+  double weight = 1;
+};
+
 /// Estimates the colour cast (a diffusion model's tint, brightness or contrast drift) that maps
-/// the opaque pixels onto `palette`: alternately assigns each colour to its nearest palette entry
-/// and refits gain/offset on the colours that land close (inliers). Bounded to gain 1 +- 0.15 and
-/// offset +- 24; returns the identity unless at least half the pixels are inliers and the fit
-/// lowers the (truncated) matching error.
+/// `colors` onto `palette`. Two starts, each followed by hard refits of gain and offset per channel
+/// on the colours that land near an entry (nearest in RGB): the identity, and a global offset
+/// search (every colour votes for the offsets that put it on a nearby entry; the strongest peaks
+/// are scored), which finds the cast even where shades sit closer together than the cast moves
+/// them. The lower truncated error wins. Bounded to gain 1 +- 0.15 and offset +- 24; returns the
+/// identity unless at least half the weight is inliers and the fit lowers the truncated RGB
+/// matching error. At most 4096 colours are used (larger inputs are sampled evenly).
+/// Throws std::invalid_argument for an empty palette. Deterministic.
+ColorCast estimate_color_cast(const std::vector<WeightedColor>& colors, const Palette& palette);
+
+/// estimate_color_cast over the opaque pixels of `image`, each of weight 1.
 ColorCast estimate_color_cast(const Image& image, const Palette& palette);
+
+/// gain * colour + offset per channel, rounded and clamped to a byte; alpha 255.
+Rgba cast_color(const ColorCast& cast, float r, float g, float b);
 
 /// Applies a cast to every opaque pixel (rounded, clamped).
 void apply_color_cast(Image& image, const ColorCast& cast);

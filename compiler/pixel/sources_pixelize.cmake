@@ -8,6 +8,7 @@ add_library(dgxpx_pixel_core STATIC
   ${CMAKE_CURRENT_LIST_DIR}/kmeans_palette.cpp
   ${CMAKE_CURRENT_LIST_DIR}/grid.cpp
   ${CMAKE_CURRENT_LIST_DIR}/downscale.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/edge_unmix.cpp
   ${CMAKE_CURRENT_LIST_DIR}/transparency.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pixelize.cpp
 )

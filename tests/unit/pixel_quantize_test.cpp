@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <set>
+#include <vector>
 
 #include "compiler/pixel/quantize.h"
 
@@ -79,4 +80,54 @@ TEST_CASE("a global colour cast is estimated and removed", "[pixel][quantize]") 
   const Palette greens{"g", {{15, 56, 15, 255}, {48, 98, 48, 255}}};
   Image reds(4, 4, {250, 10, 200, 255});
   REQUIRE(estimate_color_cast(reds, greens).identity());
+}
+
+TEST_CASE("the cast is found on a dense ramp of shades a few units apart", "[pixel][quantize]") {
+  // A grey ramp in steps of 3 (and two isolated colours) moved along the grey axis by more than a
+  // step: a nearest-shade refit from the identity snaps every colour to the neighbouring shade
+  // and stays there (only the ramp's ends and the isolated colours disagree).
+  Palette palette{"ramp", {}};
+  for (int v = 20; v <= 110; v += 3) palette.colors.push_back(Rgba{uint8_t(v), uint8_t(v), uint8_t(v), 255});
+  palette.colors.push_back({200, 60, 40, 255});
+  palette.colors.push_back({60, 160, 80, 255});
+  const double gain[3] = {1.01, 1.0, 0.99}, offset[3] = {4.0, 4.0, 4.5};
+  std::vector<WeightedColor> colors;
+  std::vector<size_t> truth;
+  for (size_t i = 0; i < palette.colors.size(); ++i)
+    for (int copy = 0; copy < 5; ++copy) {
+      const Rgba p = palette.colors[i];
+      // The cell noise of a real image: a fraction of a unit, different per copy.
+      const float jitter = 0.15f * float(copy - 2);
+      colors.push_back({float(p.r * gain[0] + offset[0]) + jitter, float(p.g * gain[1] + offset[1]) - jitter,
+                        float(p.b * gain[2] + offset[2]) + jitter, 1.0});
+      truth.push_back(i);
+    }
+  const ColorCast cast = estimate_color_cast(colors, palette);
+  const PaletteMatcher matcher(palette);
+  for (size_t k = 0; k < colors.size(); ++k) {
+    const WeightedColor& c = colors[k];
+    const float r = float(cast.gain[0] * c.r + cast.offset[0]), g = float(cast.gain[1] * c.g + cast.offset[1]),
+                b = float(cast.gain[2] * c.b + cast.offset[2]);
+    INFO("colour " << k << " cast to " << r << " " << g << " " << b);
+    REQUIRE(matcher.nearest_measured(r, g, b) == int(truth[k]));
+  }
+  // Deterministic.
+  const ColorCast again = estimate_color_cast(colors, palette);
+  for (int c = 0; c < 3; ++c) {
+    REQUIRE(again.gain[c] == cast.gain[c]);
+    REQUIRE(again.offset[c] == cast.offset[c]);
+  }
+}
+
+TEST_CASE("a measured colour near a shade takes the RGB-nearest shade", "[pixel][quantize]") {
+  // Two dark shades 3 units apart: OKLrab's lightness toe moves the boundary between them, RGB
+  // noise does not; far from every entry the perceptual (OKLrab) match is kept.
+  const Palette palette{"p", {{30, 30, 30, 255}, {33, 33, 30, 255}, {250, 250, 250, 255}}};
+  const PaletteMatcher matcher(palette);
+  float d2 = 0;
+  REQUIRE(matcher.nearest_rgb(31.4f, 31.4f, 30.0f, &d2) == 0);
+  REQUIRE(d2 == Approx(2 * 1.4f * 1.4f));
+  REQUIRE(matcher.nearest_measured(31.4f, 31.4f, 30.0f) == 0);
+  REQUIRE(matcher.nearest_measured(31.6f, 31.6f, 30.0f) == 1);
+  REQUIRE(matcher.nearest_measured(200.0f, 120.0f, 120.0f) == matcher.nearest(Rgba{200, 120, 120, 255}));
 }
