@@ -3,6 +3,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "compiler/util/byte_cursor.h"
+
 namespace dgxpx::cache {
 namespace {
 
@@ -11,83 +13,10 @@ constexpr size_t kDigestBytes = 16;
 // magic + version + checksum: the smallest thing worth checksumming.
 constexpr size_t kFrameBytes = sizeof kMagic + 2 + kDigestBytes;
 
-// --- writing (little-endian, like util::KeyHasher's lengths) ---
-
-void put_uint(std::string& out, uint64_t value, int bytes) {
-  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
-}
-
-void put_digest(std::string& out, const util::Digest& d) {
-  put_uint(out, d.high, 8);
-  put_uint(out, d.low, 8);
-}
-
-void put_string(std::string& out, std::string_view s, int length_bytes) {
-  put_uint(out, s.size(), length_bytes);
-  out.append(s.data(), s.size());
-}
-
-// --- reading: a cursor that never steps past the end and remembers the first failure ---
-
-class Reader {
- public:
-  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
-
-  bool ok() const { return error_.empty(); }
-  const std::string& error() const { return error_; }
-  size_t offset() const { return pos_; }
-  bool at_end() const { return pos_ == bytes_.size(); }
-
-  void fail(const std::string& why) {
-    if (error_.empty()) error_ = why;
-  }
-
-  uint64_t uint(int bytes, const char* what) {
-    if (!need(static_cast<size_t>(bytes), what)) return 0;
-    uint64_t value = 0;
-    for (int i = 0; i < bytes; ++i)
-      value |= uint64_t(static_cast<unsigned char>(bytes_[pos_ + i])) << (8 * i);
-    pos_ += static_cast<size_t>(bytes);
-    return value;
-  }
-
-  util::Digest digest(const char* what) {
-    util::Digest d;
-    d.high = uint(8, what);
-    d.low = uint(8, what);
-    return d;
-  }
-
-  /// A length-prefixed string whose length must lie in [min_length, max_length].
-  std::string string(int length_bytes, size_t min_length, size_t max_length, const char* what) {
-    uint64_t length = uint(length_bytes, what);
-    if (!ok()) return {};
-    if (length < min_length || length > max_length) {
-      fail(std::string(what) + " length " + std::to_string(length) + " outside " +
-           std::to_string(min_length) + ".." + std::to_string(max_length));
-      return {};
-    }
-    if (!need(length, what)) return {};
-    std::string s(bytes_.substr(pos_, length));
-    pos_ += length;
-    return s;
-  }
-
- private:
-  bool need(uint64_t n, const char* what) {
-    if (!ok()) return false;
-    if (n > bytes_.size() - pos_) {
-      fail("truncated: " + std::string(what) + " at byte " + std::to_string(pos_) + " needs " +
-           std::to_string(n) + " bytes, " + std::to_string(bytes_.size() - pos_) + " left");
-      return false;
-    }
-    return true;
-  }
-
-  std::string_view bytes_;
-  size_t pos_ = 0;
-  std::string error_;
-};
+using util::ByteReader;
+using util::put_digest;
+using util::put_string;
+using util::put_uint;
 
 bool valid_kind_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
@@ -179,7 +108,7 @@ ParsedEntry parse_entry(std::string_view bytes) {
   if (bytes.substr(0, sizeof kMagic) != std::string_view(kMagic, sizeof kMagic))
     return fail("not a dgxpx cache entry (bad magic)");
 
-  Reader header(bytes.substr(sizeof kMagic, 2));
+  ByteReader header(bytes.substr(sizeof kMagic, 2));
   auto version = header.uint(2, "version");
   if (version != EntryLimits::kFormatVersion)
     return fail("unsupported entry format version " + std::to_string(version) + " (expected " +
@@ -187,14 +116,14 @@ ParsedEntry parse_entry(std::string_view bytes) {
 
   // Checksum before fields: a damaged file is reported as damaged, not as its first odd field.
   std::string_view covered = bytes.substr(0, bytes.size() - kDigestBytes);
-  Reader trailer(bytes.substr(covered.size()));
+  ByteReader trailer(bytes.substr(covered.size()));
   util::Digest stored = trailer.digest("checksum");
   util::Digest actual = util::digest_bytes(covered);
   if (stored != actual)
     return fail("checksum mismatch (stored " + stored.short_hex() + ", computed " +
                 actual.short_hex() + ")");
 
-  Reader in(covered);
+  ByteReader in(covered);
   in.uint(8, "magic");
   in.uint(2, "version");
   ActionEntry entry;

@@ -1,25 +1,19 @@
-dgxpx_test_suite(dgxpx_integration_tests LABELS integration
-  SOURCES
-    integration/build_test.cpp
-    integration/malformed_input_test.cpp
-  LIBS nlohmann_json::nlohmann_json)
-target_compile_definitions(dgxpx_integration_tests PRIVATE DGXPX_BINARY="$<TARGET_FILE:dgxpx>")
-add_dependencies(dgxpx_integration_tests dgxpx)
+# A suite that runs the dgxpx binary end to end (DGXPX_BINARY), built before it with NEEDS.
+function(dgxpx_end_to_end_suite name)
+  cmake_parse_arguments(SUITE "" "LABELS" "SOURCES;NEEDS" ${ARGN})
+  dgxpx_test_suite(${name} LABELS ${SUITE_LABELS} SOURCES ${SUITE_SOURCES} LIBS nlohmann_json::nlohmann_json)
+  target_compile_definitions(${name} PRIVATE DGXPX_BINARY="$<TARGET_FILE:dgxpx>")
+  add_dependencies(${name} dgxpx ${SUITE_NEEDS})
+endfunction()
 
-# Needs the reference fixtures (tiny SDXL model) and dgxpx-sdxl.
-if(TARGET dgxpx-sdxl)
-  dgxpx_test_suite(dgxpx_sdxl_build_tests LABELS parity
-    SOURCES integration/sdxl_build_test.cpp
-    LIBS nlohmann_json::nlohmann_json)
-  target_compile_definitions(dgxpx_sdxl_build_tests PRIVATE DGXPX_BINARY="$<TARGET_FILE:dgxpx>")
-  add_dependencies(dgxpx_sdxl_build_tests dgxpx dgxpx-sdxl)
-endif()
+dgxpx_end_to_end_suite(dgxpx_integration_tests LABELS integration
+  SOURCES integration/build_test.cpp integration/malformed_input_test.cpp)
 
-# The generation worker end to end: the tiny SDXL model through dgxpx-sdxl serve.
 if(TARGET dgxpx-sdxl)
-  dgxpx_test_suite(dgxpx_worker_build_tests LABELS integration
-    SOURCES integration/worker_build_test.cpp
-    LIBS nlohmann_json::nlohmann_json)
-  target_compile_definitions(dgxpx_worker_build_tests PRIVATE DGXPX_BINARY="$<TARGET_FILE:dgxpx>")
-  add_dependencies(dgxpx_worker_build_tests dgxpx dgxpx-sdxl)
+  # Needs the reference fixtures (tiny SDXL model) and dgxpx-sdxl.
+  dgxpx_end_to_end_suite(dgxpx_sdxl_build_tests LABELS parity
+    SOURCES integration/sdxl_build_test.cpp NEEDS dgxpx-sdxl)
+  # The generation worker end to end: the tiny SDXL model through dgxpx-sdxl serve.
+  dgxpx_end_to_end_suite(dgxpx_worker_build_tests LABELS integration
+    SOURCES integration/worker_build_test.cpp NEEDS dgxpx-sdxl)
 endif()

@@ -1,7 +1,5 @@
 #include "compiler/plan/file_digests.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <vector>
@@ -10,13 +8,10 @@
 
 #include "compiler/util/atomic_file.h"
 #include "compiler/util/error.h"
+#include "compiler/util/file_signature.h"
 
 namespace dgxpx::plan {
 namespace fs = std::filesystem;
-
-bool FileDigestCache::Entry::operator==(const Entry& o) const {
-  return dev == o.dev && ino == o.ino && size == o.size && mtime_ns == o.mtime_ns && ctime_ns == o.ctime_ns;
-}
 
 FileDigestCache::FileDigestCache(fs::path state_file) : state_file_(std::move(state_file)) {
   auto text = util::read_file(state_file_);
@@ -28,7 +23,8 @@ FileDigestCache::FileDigestCache(fs::path state_file) : state_file_(std::move(st
     std::istringstream fields(line);
     std::string hex;
     Entry e;
-    if (!(fields >> hex >> e.dev >> e.ino >> e.size >> e.mtime_ns >> e.ctime_ns)) continue;
+    util::FileIdentity& id = e.identity;
+    if (!(fields >> hex >> id.dev >> id.ino >> id.size >> id.mtime_ns >> id.ctime_ns)) continue;
     auto digest = util::Digest::from_hex(hex);
     std::string path;
     std::getline(fields, path);
@@ -52,17 +48,11 @@ util::Digest FileDigestCache::digest(const fs::path& file) {
     for (const auto& f : files) folder.add(f.lexically_relative(file).generic_string(), digest(f));
     return folder.finish();
   }
-  struct stat st;
-  if (::stat(file.c_str(), &st) != 0)
-    throw util::RuntimeFailure("cannot stat " + file.string() + ": " + std::strerror(errno));
-  Entry now;
-  now.dev = st.st_dev;
-  now.ino = st.st_ino;
-  now.size = static_cast<uint64_t>(st.st_size);
-  now.mtime_ns = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  now.ctime_ns = int64_t(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+  const auto identity = util::file_identity(file);
+  if (!identity) throw util::RuntimeFailure("cannot stat " + file.string() + ": " + std::strerror(errno));
+  Entry now{*identity, {}};
   auto it = entries_.find(file.string());
-  if (it != entries_.end() && it->second == now) return it->second.digest;
+  if (it != entries_.end() && it->second.identity == now.identity) return it->second.digest;
   now.digest = util::digest_file(file);
   ++files_hashed_;
   entries_[file.string()] = now;
@@ -74,8 +64,8 @@ void FileDigestCache::save() const {
   if (!dirty_) return;
   std::ostringstream out;
   for (const auto& [path, e] : entries_)
-    out << e.digest.hex() << ' ' << e.dev << ' ' << e.ino << ' ' << e.size << ' ' << e.mtime_ns << ' ' << e.ctime_ns
-        << ' ' << path << '\n';
+    out << e.digest.hex() << ' ' << e.identity.dev << ' ' << e.identity.ino << ' ' << e.identity.size << ' '
+        << e.identity.mtime_ns << ' ' << e.identity.ctime_ns << ' ' << path << '\n';
   util::write_file_atomic(state_file_, out.str());
 }
 

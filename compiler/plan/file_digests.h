@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "compiler/util/file_signature.h"
 #include "compiler/util/hash.h"
 
 namespace dgxpx::plan {
@@ -27,10 +28,8 @@ class FileDigestCache {
 
  private:
   struct Entry {
-    uint64_t dev = 0, ino = 0, size = 0;
-    int64_t mtime_ns = 0, ctime_ns = 0;
+    util::FileIdentity identity;
     util::Digest digest;
-    bool operator==(const Entry& o) const;
   };
   std::filesystem::path state_file_;
   std::map<std::string, Entry> entries_;

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "compiler/util/atomic_file.h"
+#include "compiler/util/byte_cursor.h"
 #include "compiler/util/error.h"
 
 namespace dgxpx::plan {
@@ -15,181 +16,118 @@ namespace {
 constexpr std::string_view kMagic = "dgxpx-plan-cache 1\n";
 constexpr std::string_view kEntrySuffix = ".plan";
 
-class Writer {
- public:
-  void u8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
-  void u32(uint32_t v) { fixed(v, 4); }
-  void u64(uint64_t v) { fixed(v, 8); }
-  void str(std::string_view s) {
-    u32(static_cast<uint32_t>(s.size()));
-    out_.append(s);
-  }
-  void digest(const util::Digest& d) {
-    u64(d.high);
-    u64(d.low);
-  }
-  void location(const util::SourceLocation& where) {
-    u32(static_cast<uint32_t>(where.line));
-    u32(static_cast<uint32_t>(where.col));
-  }
-  std::string& bytes() { return out_; }
+constexpr size_t kAnyLength = UINT32_MAX;
 
- private:
-  void fixed(uint64_t v, int size) {
-    for (int i = 0; i < size; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-  }
-  std::string out_;
-};
+void put_str(std::string& out, std::string_view s) { util::put_string(out, s, 4); }
 
-// Bounds-checked: past the end (or a count larger than what is left) it fails for good and
-// returns zeros; the caller checks ok() before trusting anything.
-class Reader {
- public:
-  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
-
-  bool ok() const { return ok_; }
-  bool at_end() const { return pos_ == bytes_.size(); }
-  size_t left() const { return bytes_.size() - pos_; }
-
-  uint8_t u8() { return static_cast<uint8_t>(fixed(1)); }
-  uint32_t u32() { return static_cast<uint32_t>(fixed(4)); }
-  uint64_t u64() { return fixed(8); }
-  /// A count of items that take at least one byte each.
-  uint32_t count() {
-    uint32_t n = u32();
-    if (n > left()) fail();
-    return ok_ ? n : 0;
-  }
-  std::string_view view(size_t n) {
-    if (!ok_ || n > left()) {
-      fail();
-      return {};
-    }
-    std::string_view v = bytes_.substr(pos_, n);
-    pos_ += n;
-    return v;
-  }
-  std::string str() { return std::string(view(u32())); }
-  util::Digest digest() {
-    util::Digest d;
-    d.high = u64();
-    d.low = u64();
-    return d;
-  }
-  util::SourceLocation location(const std::string& file) {
-    util::SourceLocation where{file, 0, 0};
-    where.line = static_cast<int>(u32());
-    where.col = static_cast<int>(u32());
-    return where;
-  }
-  void fail() { ok_ = false; }
-
- private:
-  uint64_t fixed(int size) {
-    std::string_view v = view(static_cast<size_t>(size));
-    uint64_t out = 0;
-    for (size_t i = 0; i < v.size(); ++i) out |= static_cast<uint64_t>(static_cast<uint8_t>(v[i])) << (8 * i);
-    return out;
-  }
-  std::string_view bytes_;
-  size_t pos_ = 0;
-  bool ok_ = true;
-};
-
-void write_strings(Writer& w, const std::vector<std::string>& strings) {
-  w.u32(static_cast<uint32_t>(strings.size()));
-  for (const auto& s : strings) w.str(s);
+void put_location(std::string& out, const util::SourceLocation& where) {
+  util::put_uint(out, static_cast<uint32_t>(where.line), 4);
+  util::put_uint(out, static_cast<uint32_t>(where.col), 4);
 }
 
-std::vector<std::string> read_strings(Reader& r) {
-  std::vector<std::string> strings(r.count());
-  for (auto& s : strings) s = r.str();
+void put_strings(std::string& out, const std::vector<std::string>& strings) {
+  util::put_uint(out, strings.size(), 4);
+  for (const auto& s : strings) put_str(out, s);
+}
+
+std::string read_str(util::ByteReader& r) { return r.string(4, 0, kAnyLength, "string"); }
+
+util::SourceLocation read_location(util::ByteReader& r, const std::string& file) {
+  util::SourceLocation where{file, 0, 0};
+  where.line = static_cast<int>(r.uint(4, "line"));
+  where.col = static_cast<int>(r.uint(4, "column"));
+  return where;
+}
+
+std::vector<std::string> read_strings(util::ByteReader& r) {
+  std::vector<std::string> strings(r.count(4, "string count"));
+  for (auto& s : strings) s = read_str(r);
   return strings;
 }
 
 std::string encode_payload(const FilePlan& plan) {
-  Writer w;
-  w.u32(static_cast<uint32_t>(plan.files_used.size()));
+  std::string out;
+  util::put_uint(out, plan.files_used.size(), 4);
   for (const auto& [path, digest] : plan.files_used) {
-    w.str(path);
-    w.digest(digest);
+    put_str(out, path);
+    util::put_digest(out, digest);
   }
-  w.u32(static_cast<uint32_t>(plan.assets.size()));
+  util::put_uint(out, plan.assets.size(), 4);
   for (const auto& asset : plan.assets) {
     if (asset.steps.size() != asset.record.steps.size())
       throw std::logic_error("plan cache: an asset's steps and record differ in length");
-    w.location(asset.where);
-    w.location(asset.name_where);
-    w.str(asset.record.asset);
-    w.str(asset.record.kind);
-    w.digest(asset.record.digest);
-    w.u32(static_cast<uint32_t>(asset.steps.size()));
+    put_location(out, asset.where);
+    put_location(out, asset.name_where);
+    put_str(out, asset.record.asset);
+    put_str(out, asset.record.kind);
+    util::put_digest(out, asset.record.digest);
+    util::put_uint(out, asset.steps.size(), 4);
     for (size_t i = 0; i < asset.steps.size(); ++i) {
       const Step& step = asset.steps[i];
       const StepRecord& record = asset.record.steps[i];
-      w.u8(static_cast<uint8_t>(step.kind));
-      w.str(step.name);
-      w.digest(step.key);
-      w.u32(static_cast<uint32_t>(record.fields.size()));
+      util::put_uint(out, static_cast<uint8_t>(step.kind), 1);
+      put_str(out, step.name);
+      util::put_digest(out, step.key);
+      util::put_uint(out, record.fields.size(), 4);
       for (const auto& f : record.fields) {
-        w.str(f.name);
-        w.str(f.value);
-        w.str(f.display);
+        put_str(out, f.name);
+        put_str(out, f.value);
+        put_str(out, f.display);
       }
-      w.str(step.spec_path);
-      write_strings(w, step.inputs);
-      write_strings(w, step.outputs);
-      w.u8(step.model_pool ? 1 : 0);
+      put_str(out, step.spec_path);
+      put_strings(out, step.inputs);
+      put_strings(out, step.outputs);
+      util::put_uint(out, step.model_pool ? 1 : 0, 1);
     }
   }
-  return std::move(w.bytes());
+  return out;
 }
 
 std::optional<FilePlan> decode_payload(std::string_view payload, const std::string& display_file,
                                        RecordFields fields) {
-  Reader r(payload);
+  util::ByteReader r(payload);
   FilePlan plan;
-  for (uint32_t n = r.count(); n > 0 && r.ok(); --n) {
-    std::string path = r.str();
-    plan.files_used[path] = r.digest();
+  for (uint64_t n = r.count(4, "file count"); n > 0 && r.ok(); --n) {
+    std::string path = read_str(r);
+    plan.files_used[path] = r.digest("file digest");
   }
-  uint32_t assets = r.count();
+  const uint64_t assets = r.count(4, "asset count");
   plan.assets.reserve(assets);
-  for (uint32_t a = 0; a < assets && r.ok(); ++a) {
+  for (uint64_t a = 0; a < assets && r.ok(); ++a) {
     PlannedAsset asset;
-    asset.where = r.location(display_file);
-    asset.name_where = r.location(display_file);
-    asset.record.asset = r.str();
-    asset.record.kind = r.str();
-    asset.record.digest = r.digest();
+    asset.where = read_location(r, display_file);
+    asset.name_where = read_location(r, display_file);
+    asset.record.asset = read_str(r);
+    asset.record.kind = read_str(r);
+    asset.record.digest = r.digest("record digest");
     asset.record.fields_loaded = fields == RecordFields::decode;
-    uint32_t steps = r.count();
+    const uint64_t steps = r.count(4, "step count");
     asset.steps.reserve(steps);
     asset.record.steps.reserve(steps);
-    for (uint32_t s = 0; s < steps && r.ok(); ++s) {
-      uint8_t kind = r.u8();
-      if (kind > static_cast<uint8_t>(StepKind::pack)) r.fail();
+    for (uint64_t s = 0; s < steps && r.ok(); ++s) {
+      const uint64_t kind = r.uint(1, "step kind");
+      if (kind > static_cast<uint8_t>(StepKind::pack)) r.fail("unknown step kind");
       Step step;
       step.kind = static_cast<StepKind>(kind);
-      step.name = r.str();
-      step.key = r.digest();
+      step.name = read_str(r);
+      step.key = r.digest("step key");
       StepRecord record{step.kind, step.name, step.key, {}};
-      const uint32_t field_count = r.count();
+      const uint64_t field_count = r.count(4, "field count");
       if (fields == RecordFields::decode) {
         record.fields.resize(field_count);
         for (auto& f : record.fields) {
-          f.name = r.str();
-          f.value = r.str();
-          f.display = r.str();
+          f.name = read_str(r);
+          f.value = read_str(r);
+          f.display = read_str(r);
         }
       } else {
-        for (uint64_t f = 0; f < uint64_t{field_count} * 3 && r.ok(); ++f) r.view(r.u32());
+        for (uint64_t f = 0; f < field_count * 3 && r.ok(); ++f) r.view(r.uint(4, "field length"), "field");
       }
-      step.spec_path = r.str();
+      step.spec_path = read_str(r);
       step.inputs = read_strings(r);
       step.outputs = read_strings(r);
-      uint8_t pool = r.u8();
-      if (pool > 1) r.fail();
+      const uint64_t pool = r.uint(1, "pool flag");
+      if (pool > 1) r.fail("bad pool flag");
       step.model_pool = pool == 1;
       asset.steps.push_back(std::move(step));
       asset.record.steps.push_back(std::move(record));
@@ -213,23 +151,22 @@ util::Digest plan_cache_key(const util::Digest& context, const std::string& disp
 
 std::string encode_file_plan(const util::Digest& key, const FilePlan& plan) {
   std::string payload = encode_payload(plan);
-  Writer header;
-  header.bytes().append(kMagic);
-  header.digest(key);
-  header.u64(payload.size());
-  header.digest(util::digest_bytes(payload));
-  return header.bytes() + payload;
+  std::string entry(kMagic);
+  util::put_digest(entry, key);
+  util::put_uint(entry, payload.size(), 8);
+  util::put_digest(entry, util::digest_bytes(payload));
+  return entry + payload;
 }
 
 std::optional<FilePlan> decode_file_plan(std::string_view bytes, const util::Digest& key,
                                          const std::string& display_file, RecordFields fields) {
   if (bytes.substr(0, kMagic.size()) != kMagic) return std::nullopt;
-  Reader header(bytes.substr(kMagic.size()));
-  util::Digest stored_key = header.digest();
-  uint64_t size = header.u64();
-  util::Digest checksum = header.digest();
+  util::ByteReader header(bytes.substr(kMagic.size()));
+  util::Digest stored_key = header.digest("key");
+  uint64_t size = header.uint(8, "payload size");
+  util::Digest checksum = header.digest("checksum");
   if (!header.ok() || stored_key != key || size != header.left()) return std::nullopt;
-  std::string_view payload = header.view(header.left());
+  std::string_view payload = header.view(header.left(), "payload");
   if (util::digest_bytes(payload) != checksum) return std::nullopt;
   return decode_payload(payload, display_file, fields);
 }

@@ -218,11 +218,10 @@ PlanWriteResult write_plan(const manifest::Workspace& ws, const Plan& plan, cons
     auto it = old_index.find(record.asset);
     const bool unchanged = it != old_index.end() && it->second == record.digest;
     if (it != old_index.end()) old_index.erase(it);  // what is left at the end was removed
+    // A record without fields was, when the planner looked, on disk and indexed as it is.
+    if (!record.fields_loaded) continue;
     struct stat st;
     if (unchanged && ::stat((records_dir + record.asset + ".json").c_str(), &st) == 0) continue;
-    // The planner decodes the fields of every record that is not on disk as it is now.
-    if (!record.fields_loaded)
-      throw util::RuntimeFailure("the record of " + record.asset + " changed while planning; run the command again");
     auto before = read_record(project, record.asset);
     if (before) result.previous.push_back(before->record);
     std::vector<std::string> changes = diff_records(before ? &before->record : nullptr, record);

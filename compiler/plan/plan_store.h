@@ -60,8 +60,8 @@ int write_step_specs(const manifest::ProjectConfig& project, const Plan& plan, c
 /// Writes the plan's files: the new step specs (as write_step_specs; a second call finds
 /// them written), then removes specs no step uses, and writes records, build.ninja and the
 /// stamp. `existing` is the spec listing the plan was made with. `dgxpx_command` is baked into
-/// build.ninja. Throws util::RuntimeFailure on I/O errors, when a step has no spec JSON and
-/// its file is gone, or when a record to rewrite came without its fields.
+/// build.ninja. Throws util::RuntimeFailure on I/O errors, or when a step has no spec JSON and
+/// its file is gone.
 PlanWriteResult write_plan(const manifest::Workspace& ws, const Plan& plan, const SpecFiles& existing,
                            const std::string& dgxpx_command);
 

@@ -47,7 +47,8 @@ struct AssetRecord {
   std::vector<StepRecord> steps;
   util::Digest digest;  // record_digest() of the above: records.index compares it
   /// False when the steps' fields were left out (read from the plan cache for a build that
-  /// only needs keys); `digest` still covers them.
+  /// only needs keys), which the planner does only for a record that records.index and its
+  /// file hold as it is: write_plan leaves such records alone. `digest` still covers them.
   bool fields_loaded = true;
 };
 

@@ -11,13 +11,24 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string stat_text(const fs::path& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return "";
-  const long long mtime_ns = static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
-  return std::to_string(st.st_size) + ":" + std::to_string(mtime_ns) + ":" + std::to_string(st.st_ino);
+  const auto id = file_identity(path);
+  if (!id) return "";
+  return std::to_string(id->size) + ":" + std::to_string(id->mtime_ns) + ":" + std::to_string(id->ino);
 }
 
 }  // namespace
+
+std::optional<FileIdentity> file_identity(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  FileIdentity id;
+  id.dev = st.st_dev;
+  id.ino = st.st_ino;
+  id.size = static_cast<uint64_t>(st.st_size);
+  id.mtime_ns = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  id.ctime_ns = int64_t(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+  return id;
+}
 
 std::string file_signature(const fs::path& path) {
   std::error_code ec;

@@ -8,7 +8,7 @@
 namespace dgxpx::worker {
 namespace {
 
-// Reads exactly n bytes; false on EOF or error. `got_any` tells a clean EOF from a cut frame.
+// Reads exactly n bytes; false on EOF or error. `got` (0 or not) tells a clean EOF from a cut frame.
 bool read_exactly(int fd, char* data, size_t n, size_t& got) {
   got = 0;
   while (got < n) {
