@@ -28,7 +28,7 @@ std::string self_command();
 std::string sdxl_command();
 
 struct Planned {
-  manifest::Workspace workspace;  // settings and inputs; `assets` empty (plan_project reads only what changed)
+  manifest::Workspace workspace;  // settings and inputs (plan_project reads only what changed)
   plan::Plan plan;
   plan::SpecFiles specs;          // the spec files there were when planning
   plan::RecordDetail detail = plan::RecordDetail::all;

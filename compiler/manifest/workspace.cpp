@@ -7,7 +7,6 @@
 #include <set>
 
 #include "compiler/manifest/yaml_reader.h"
-#include "compiler/util/atomic_file.h"
 
 namespace dgxpx::manifest {
 namespace fs = std::filesystem;
@@ -147,14 +146,6 @@ void AssetNames::claim(const std::string& name, const util::SourceLocation& wher
     throw InputError(where, "duplicate asset name '" + name + "' (first defined at " + it->second.to_string() + ")");
 }
 
-std::vector<fs::path> files_used_by(const Preset& style) {
-  std::vector<fs::path> files;
-  if (style.model) files.push_back(*style.model);
-  for (const auto& lora : style.loras) files.push_back(lora.file);
-  if (style.pixel.palette_is_file) files.push_back(style.pixel.palette);
-  return files;
-}
-
 static void load_rules(const fs::path& dir, Workspace& ws) {
   std::vector<fs::path> dirs;
   for (const auto& file : yaml_files_in(dir, &dirs)) {
@@ -250,20 +241,6 @@ std::vector<Asset> load_manifest_file(const Workspace& ws, const fs::path& file,
     assets.push_back(load_asset(ws, doc, names));
   }
   return assets;
-}
-
-Workspace load_workspace(const fs::path& root, const fs::path& builtin_dir) {
-  Workspace ws = load_workspace_settings(root, builtin_dir);
-  AssetNames names;
-  std::set<fs::path> used_files;
-  for (const auto& file : ws.manifest_files) {
-    for (auto& asset : load_manifest_file(ws, file, util::read_file_or_throw(file), names)) {
-      for (auto& used : files_used_by(asset.style)) used_files.insert(std::move(used));
-      ws.assets.push_back(std::move(asset));
-    }
-  }
-  ws.inputs.insert(ws.inputs.end(), used_files.begin(), used_files.end());
-  return ws;
 }
 
 }  // namespace dgxpx::manifest

@@ -38,12 +38,9 @@ struct Workspace {
   /// dgxpx.yaml and every rule and preset file: what each manifest file is read against.
   std::vector<std::filesystem::path> settings_files;
   std::vector<std::filesystem::path> manifest_files;  // in load order, each folder's sorted by path
-  /// load_workspace: every asset, in manifest_files order. load_workspace_settings: none (the
-  /// caller reads manifest files one by one with load_manifest_file).
-  std::vector<Asset> assets;
   /// Every file and folder whose change should re-plan (for the generator edge and the
   /// up-to-date check): dgxpx.yaml, rules, presets, manifests (files, then folders), then the
-  /// models, LoRAs and palettes the assets use (sorted; see files_used_by).
+  /// models, LoRAs and palettes the assets use (sorted; added by plan_project).
   std::vector<std::filesystem::path> inputs;
 };
 
@@ -62,9 +59,6 @@ class AssetNames {
 /// else the source tree the binary was built from.
 std::filesystem::path builtin_data_dir();
 
-/// Loads and validates the whole project rooted at `root`.
-Workspace load_workspace(const std::filesystem::path& root, const std::filesystem::path& builtin_dir);
-
 /// Loads dgxpx.yaml, the rules and the presets, and lists the manifest files without reading
 /// them. `inputs` then holds everything but the files named by assets (models, LoRAs, palettes).
 /// Throws util::InputError on bad settings, rules or presets.
@@ -74,9 +68,6 @@ Workspace load_workspace_settings(const std::filesystem::path& root, const std::
 /// presets, claiming each name in `names`. Throws util::InputError at the first problem.
 std::vector<Asset> load_manifest_file(const Workspace& ws, const std::filesystem::path& file, const std::string& text,
                                       AssetNames& names);
-
-/// The model, LoRA and palette files a style reads (absolute paths).
-std::vector<std::filesystem::path> files_used_by(const Preset& style);
 
 /// Checks an asset or frame name is a safe relative path ("hero", "npc/guard", "walk/down/0").
 /// Throws util::InputError at `where` otherwise.

@@ -230,10 +230,4 @@ Plan assemble_plan(std::vector<FilePlan> files) {
   return plan;
 }
 
-Plan make_plan(const manifest::Workspace& workspace, FileDigestCache& digests) {
-  std::vector<FilePlan> files;
-  files.push_back(plan_assets(workspace.project, workspace.assets, digests));
-  return assemble_plan(std::move(files));
-}
-
 }  // namespace dgxpx::plan

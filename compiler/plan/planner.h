@@ -93,10 +93,6 @@ FilePlan plan_assets(const manifest::ProjectConfig& project, const std::vector<m
 /// write the same output file.
 Plan assemble_plan(std::vector<FilePlan> files);
 
-/// Plans every asset of a fully loaded workspace: plan_assets + assemble_plan, every spec JSON
-/// built.
-Plan make_plan(const manifest::Workspace& workspace, FileDigestCache& digests);
-
 /// The backend that renders a preset's frames ("procedural/1" or "sdxl/1").
 std::string backend_id_for(const manifest::Preset& style);
 

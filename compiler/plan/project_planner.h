@@ -23,7 +23,7 @@ enum class RecordDetail {
 
 struct ProjectPlan {
   /// Settings, rules, presets, manifest files and inputs (models, LoRAs and palettes
-  /// included). `assets` stays empty: cached files are never read (see load_workspace_settings).
+  /// included); cached files are never read (see load_workspace_settings).
   manifest::Workspace workspace;
   Plan plan;
   SpecFiles specs;          // the spec files there were when planning (write_plan's `existing`)
