@@ -80,12 +80,9 @@ WorkerConnection connect_shared_worker(const LaunchOptions& options) {
   fs::create_directories(paths.output_log.parent_path());
   util::FileLock lock(paths.lock);
   lock.lock();
-  // Another step may have started one while this one waited for the lock.
+  // Another step may have started one while this one waited for the lock. A stale socket
+  // file left by a dead worker is the new worker's to replace (UnixListener::create).
   if (int fd = connect_unix(paths.socket); fd >= 0) return socket_connection(fd, paths);
-  if (errno == ECONNREFUSED) {  // stale: its worker died
-    std::error_code ignored;
-    fs::remove(paths.socket, ignored);
-  }
 
   std::vector<std::string> args = {options.sdxl_binary.string(), "-C", options.project_root.string(), "serve",
                                    "--idle-exit"};
