@@ -44,4 +44,7 @@ class Generator {
   }
 };
 
+/// Makes the generator a gen spec needs (by its backend and model).
+using GeneratorFactory = std::function<std::unique_ptr<Generator>(const GenSpec&)>;
+
 }  // namespace dgxpx::backend

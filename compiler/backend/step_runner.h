@@ -14,9 +14,6 @@ namespace dgxpx::backend {
 
 enum class StepOutcome { ran, from_cache };
 
-/// Makes the generator a gen spec needs ("procedural" or "sdxl").
-using GeneratorFactory = std::function<std::unique_ptr<Generator>(const GenSpec&)>;
-
 /// The default factory: the procedural placeholder. Throws util::RuntimeFailure for any other
 /// backend (`dgxpx step` sends sdxl specs to the worker; dgxpx-sdxl makes its own generators).
 std::unique_ptr<Generator> make_generator(const GenSpec& spec);

@@ -28,9 +28,9 @@ struct ServerOptions {
   std::filesystem::path pid_file;
 };
 
-/// Makes the generator for a spec's model; called once per model (and again only when the
-/// model's files change on disk). The returned generator keeps its model loaded.
-using GeneratorFactory = std::function<std::unique_ptr<backend::Generator>(const backend::GenSpec&)>;
+/// The server calls its factory once per model (and again only when the model's files change
+/// on disk); the generator it returns keeps its model loaded.
+using backend::GeneratorFactory;
 
 class Server {
  public:
