@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# Installs everything dgxpx needs to build and test on Debian 12 (run as root or with sudo).
+# Installs what dgxpx needs on Debian 12, as root or through sudo.
+#   scripts/setup.sh          everything: building, the tests and the benchmarks
+#   scripts/setup.sh --tools  only what building dgxpx needs (no browser, no sprite set)
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
-PACKAGES=(
+TOOL_PACKAGES=(
   cmake g++ ninja-build pkg-config
   libtorch-dev libyaml-cpp-dev libxxhash-dev libpng-dev libspdlog-dev
-  nlohmann-json3-dev catch2 libicu-dev
-  crawl-tiles-data chromium
+  nlohmann-json3-dev libcli11-dev catch2 libicu-dev
 )
+# The browser the report and engine tests drive, and the CC0 sprites of the pixel quality set.
+TEST_PACKAGES=(crawl-tiles-data chromium)
+case "${1:-}" in
+  --tools) PACKAGES=("${TOOL_PACKAGES[@]}") ;;
+  "") PACKAGES=("${TOOL_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
+  *) echo "usage: scripts/setup.sh [--tools]" >&2; exit 2 ;;
+esac
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing+=("$p")

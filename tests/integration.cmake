@@ -7,7 +7,7 @@ function(dgxpx_end_to_end_suite name)
 endfunction()
 
 dgxpx_end_to_end_suite(dgxpx_integration_tests LABELS integration
-  SOURCES integration/build_test.cpp integration/malformed_input_test.cpp)
+  SOURCES integration/build_test.cpp integration/malformed_input_test.cpp integration/everyday_loop_test.cpp)
 
 if(TARGET dgxpx-sdxl)
   # Needs the reference fixtures (tiny SDXL model) and dgxpx-sdxl.

@@ -8,16 +8,21 @@
 #include <future>
 #include <map>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "compiler/backend/step_log.h"
+#include "compiler/cli/build_command.h"
 #include "compiler/cli/build_report.h"
 #include "compiler/cli/command.h"
 #include "compiler/cli/ninja_process.h"
+#include "compiler/cli/progress_printer.h"
+#include "compiler/cli/work_summary.h"
 #include "compiler/cli/project_context.h"
 #include "compiler/plan/new_work.h"
 #include "compiler/plan/ninja_writer.h"
+#include "compiler/plan/pending_work.h"
 #include "compiler/util/atomic_file.h"
 #include "compiler/util/error.h"
 #include "compiler/util/file_lock.h"
@@ -30,75 +35,22 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct BuildOptions {
-  std::vector<std::string> ninja_args;
-  bool json = false;
-  bool dry_run = false;
-  bool keep_going = false;
-};
-
-BuildOptions parse_build_args(const std::vector<std::string>& args) {
-  BuildOptions o;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](const char* flag) {
-      if (i + 1 >= args.size()) throw util::InputError(util::expected_got(std::string("a number after ") + flag, "nothing"));
-      const std::string& v = args[++i];
-      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
-        throw util::InputError(util::expected_got(std::string("a number after ") + flag, "'" + v + "'"));
-      return v;
-    };
-    if (a == "--json") o.json = true;
-    else if (a == "-n" || a == "--dry-run") { o.dry_run = true; o.ninja_args.push_back("-n"); }
-    else if (a == "-j") { o.ninja_args.push_back("-j"); o.ninja_args.push_back(value("-j")); }
-    else if (a == "-k") { o.keep_going = true; o.ninja_args.push_back("-k"); o.ninja_args.push_back(value("-k")); }
-    else if (a.rfind("-j", 0) == 0 || a.rfind("-k", 0) == 0) {
-      std::string n = a.substr(2);
-      if (n.empty() || n.find_first_not_of("0123456789") != std::string::npos)
-        throw util::InputError(util::expected_got("-jN or -kN", "'" + a + "'"));
-      o.keep_going = o.keep_going || a[1] == 'k';
-      o.ninja_args.push_back(a.substr(0, 2));
-      o.ninja_args.push_back(n);
-    } else {
-      throw util::InputError(util::expected_got("--json, -n, -j N or -k N", "'" + a + "'"));
-    }
+// `dgxpx build -n`: what would run and why, from a plan made in memory; nothing is written
+// and nothing runs.
+int run_dry_build(const fs::path& root, const BuildOptions& options, bool details) {
+  manifest::ProjectConfig project = manifest::load_project(root);
+  Planned planned = plan_in_memory(root, plan::RecordDetail::all, plan::CacheWrites::none);
+  const plan::PendingWork work = plan::pending_work(project, planned.plan, planned.specs);
+  if (options.json) {
+    nlohmann::json j = pending_work_json(work, planned.plan);
+    j["ok"] = true;
+    j["dry_run"] = true;
+    std::printf("%s\n", j.dump().c_str());
+  } else {
+    print_pending_work(work, planned.plan, details);
   }
-  return o;
+  return kExitOk;
 }
-
-// Renders ninja's "[f/t] description" lines as one updating line on a terminal.
-class ProgressPrinter {
- public:
-  explicit ProgressPrinter(bool quiet) : tty_(::isatty(STDERR_FILENO)), quiet_(quiet) {}
-  ~ProgressPrinter() { finish(); }
-
-  void line(const std::string& text) {
-    if (!text.empty() && text[0] == '[' && text.find("] ") != std::string::npos) {
-      ++progress_lines_;
-      if (quiet_) return;
-      if (tty_) {
-        std::fprintf(stderr, "\r%s\033[K", text.c_str());
-        open_ = true;
-      } else {
-        std::fprintf(stderr, "%s\n", text.c_str());
-      }
-      return;
-    }
-    if (text == "ninja: no work to do." || text.rfind("ninja: Entering directory", 0) == 0) return;
-    finish();
-    std::fprintf(stderr, "%s\n", text.c_str());
-  }
-
-  void finish() {
-    if (open_) std::fprintf(stderr, "\n");
-    open_ = false;
-  }
-  int progress_lines() const { return progress_lines_; }
-
- private:
-  bool tty_, quiet_, open_ = false;
-  int progress_lines_ = 0;
-};
 
 // An edit's new steps go first, from a graph of just their assets (.dgxpx/new-work.ninja):
 // ninja loads and stats the whole graph (0.6 s for 10,000 assets) before it starts anything.
@@ -121,10 +73,17 @@ std::future<int> start_new_work(const manifest::ProjectConfig& project, const Pl
 
 }  // namespace
 
-int run_build(const GlobalOptions& global, const std::vector<std::string>& args) {
+std::vector<std::string> BuildOptions::ninja_args() const {
+  std::vector<std::string> args;
+  if (jobs > 0) args.insert(args.end(), {"-j", std::to_string(jobs)});
+  if (keep_going >= 0) args.insert(args.end(), {"-k", std::to_string(keep_going)});
+  return args;
+}
+
+int run_build(const GlobalOptions& global, const BuildOptions& options) {
   auto started = std::chrono::steady_clock::now();
-  BuildOptions options = parse_build_args(args);
   fs::path root = project_root(global);
+  if (options.dry_run) return run_dry_build(root, options, global.verbose);
   manifest::ProjectConfig project = manifest::load_project(root);
   // One build at a time per project: a second one waits (its steps would race the first's).
   // The lock is on dgxpx.yaml itself, so that bad input still writes nothing.
@@ -133,11 +92,15 @@ int run_build(const GlobalOptions& global, const std::vector<std::string>& args)
     if (!global.quiet) spdlog::info("waiting for another dgxpx build in this project to finish...");
     build_lock.lock();
   }
+  // A build killed mid-write leaves its temp files (".hero.json.tmp.PID.N"): sweep those whose
+  // writer is gone. The cache has its own rule for them (FORMAT.md).
+  const fs::path cache_root = cache_dir(project);
+  for (const auto& dir : {project.output_dir, project.state_dir})
+    if (int n = util::remove_stale_temp_files(dir, cache_root)) spdlog::debug("removed {} stale temp files in {}", n, dir.string());
   // Bad input throws here: nothing written. A build rewrites only the records whose keys
   // changed, so it leaves the others' fields in the plan cache.
   std::optional<Planned> planned = plan_if_stale(project, plan::RecordDetail::changed);
   const std::string build_file = manifest::display_path(project, project.state_dir / "build.ninja");
-  fs::path cache_root = cache_dir(project);
 
   fs::path step_log = project.state_dir / "logs" / "last-build.log";
   fs::create_directories(step_log.parent_path());
@@ -152,24 +115,27 @@ int run_build(const GlobalOptions& global, const std::vector<std::string>& args)
                                           {"NINJA_STATUS", "[%f/%t] "},
                                           {"DGXPX_CACHE_DIR", cache_root.string()},
                                           {worker::kBuildPidEnv, std::to_string(::getpid())}}};
-  run.args.insert(run.args.end(), options.ninja_args.begin(), options.ninja_args.end());
-  ProgressPrinter progress(global.quiet || options.json);
+  const std::vector<std::string> ninja_args = options.ninja_args();
+  run.args.insert(run.args.end(), ninja_args.begin(), ninja_args.end());
+  // An edit's gen steps are the new ones; without a re-plan (outputs deleted) there is no count.
+  std::optional<int> gen_expected;
+  if (planned) gen_expected = plan::new_work(planned->plan, planned->specs).gen_steps;
+  ProgressPrinter progress(global.quiet || options.json, gen_expected);
   const auto print = [&progress](const std::string& line) { progress.line(line); };
 
   int ninja_status = 0;
   plan::PlanWriteResult written;
   if (planned) {
     // Writing the rest of the plan overlaps the new steps; the whole graph runs after them.
-    std::future<int> new_work_run;
-    if (!options.dry_run) new_work_run = start_new_work(project, *planned, run, print);
+    std::future<int> new_work_run = start_new_work(project, *planned, run, print);
     written = write_planned(*planned);  // a throw waits for the run above (std::async's future)
     if (new_work_run.valid()) ninja_status = new_work_run.get();
   }
   // After a first part with failed steps (ninja's status 1; 2 is an interrupt), the whole
   // graph runs only when asked to keep going (-k).
-  if (ninja_status == 0 || (options.keep_going && ninja_status == 1)) ninja_status = run_ninja(run, print);
+  if (ninja_status == 0 || (options.keep_going >= 0 && ninja_status == 1)) ninja_status = run_ninja(run, print);
   progress.finish();
-  if (planned && !options.dry_run) {
+  if (planned) {
     // Outputs of assets no longer in the manifests disappear (ninja knows them from its log).
     // After the build, not before: the first changed step starts without waiting for it.
     run_ninja({root, {"-f", build_file, "-t", "cleandead"}, {}}, [](const std::string& l) { spdlog::debug("{}", l); });
@@ -190,15 +156,14 @@ int run_build(const GlobalOptions& global, const std::vector<std::string>& args)
     }
   }
   plan::PlanCounts counts = plan::read_plan_counts(project);
-  int would_run = options.dry_run ? progress.progress_lines() : static_cast<int>(started_steps.size());
-  int up_to_date = std::max(0, counts.total() - would_run);
+  int up_to_date = std::max(0, counts.total() - static_cast<int>(started_steps.size()));
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   bool ok = ninja_status == 0 && failed.empty();
 
   const worker::WorkerActivity worker_activity = worker::read_worker_activity(worker_events, worker_events_start);
   int ran_total = ran["gen"] + ran["pixel"] + ran["pack"];
   int cached_total = from_cache["gen"] + from_cache["pixel"] + from_cache["pack"];
-  if (!options.dry_run && (ran_total + cached_total > 0 || planned)) {
+  if (ran_total + cached_total > 0 || planned) {
     try {
       // The report shows every asset's prompt and seed: it needs every record's fields.
       Planned everything = planned && planned->detail == plan::RecordDetail::all ? std::move(*planned)
@@ -228,9 +193,8 @@ int run_build(const GlobalOptions& global, const std::vector<std::string>& args)
       spdlog::info("generation worker: {} model load{}, {} images in {} batches (largest {})",
                    worker_activity.model_loads, worker_activity.model_loads == 1 ? "" : "s", worker_activity.requests,
                    worker_activity.batches, worker_activity.max_batch_size());
-    spdlog::info("{}{} ran ({} gen, {} pixel, {} pack), {} from cache, {} up to date, {} failed ({:.2f} s)",
-                 options.dry_run ? "dry run: " : "", options.dry_run ? would_run : ran_total, ran["gen"], ran["pixel"],
-                 ran["pack"], cached_total, up_to_date, failed.size(), seconds);
+    spdlog::info("{} ran ({} gen, {} pixel, {} pack), {} from cache, {} up to date, {} failed ({:.2f} s)", ran_total,
+                 ran["gen"], ran["pixel"], ran["pack"], cached_total, up_to_date, failed.size(), seconds);
   }
   if (options.json) {
     nlohmann::json j = {{"ok", ok},
@@ -254,11 +218,25 @@ int run_build(const GlobalOptions& global, const std::vector<std::string>& args)
   return ok ? kExitOk : kExitBuildFailed;
 }
 
-int run_plan(const GlobalOptions& global, const std::vector<std::string>& args) {
-  if (!args.empty()) throw util::InputError(util::expected_got("no arguments to plan", "'" + args[0] + "'"));
-  manifest::ProjectConfig project = manifest::load_project(project_root(global));
-  write_planned(plan_in_memory(project.root, plan::RecordDetail::changed));
-  return kExitOk;
+CommandBody define_build(CLI::App& app, const GlobalOptions& global) {
+  auto options = std::make_shared<BuildOptions>();
+  app.add_option("-j", options->jobs, "run N steps at once (default: ninja's, from the cores)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 100000));
+  app.add_option("-k", options->keep_going, "keep going until N steps failed (0: never stop)")
+      ->type_name("N")
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("-n,--dry-run", options->dry_run, "say which assets would rebuild and why; write and run nothing");
+  app.add_flag("--json", options->json, "print one JSON object as the last line of stdout");
+  return [&global, options] { return run_build(global, *options); };
+}
+
+CommandBody define_plan(CLI::App& app, const GlobalOptions& global) {
+  return [&global] {
+    manifest::ProjectConfig project = manifest::load_project(project_root(global));
+    write_planned(plan_in_memory(project.root, plan::RecordDetail::changed));
+    return kExitOk;
+  };
 }
 
 }  // namespace dgxpx::cli

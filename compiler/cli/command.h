@@ -1,9 +1,16 @@
 #pragma once
-// The sub-command table (`dgxpx <command> ...`), in the style of ninja's `struct Tool`.
+// The sub-command table (`dgxpx <command> ...`), in the style of ninja's `struct Tool`. Each
+// command declares its arguments on a CLI11 sub-app and hands back the body that runs once
+// they are parsed, so --help, usage errors and completion come from one place.
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
+
+namespace CLI {
+class App;
+}
 
 namespace dgxpx::cli {
 
@@ -20,10 +27,15 @@ struct GlobalOptions {
   bool verbose = false, quiet = false;
 };
 
+/// What runs a command once its arguments are parsed; returns the exit status.
+using CommandBody = std::function<int()>;
+
 struct Command {
   const char* name;
   const char* summary;
-  int (*run)(const GlobalOptions& options, const std::vector<std::string>& args);
+  /// Declares the command's arguments on `app`, bound to state the returned body reads.
+  /// `global` is filled in by the time the body runs.
+  CommandBody (*define)(CLI::App& app, const GlobalOptions& global);
   bool listed = true;  // internal commands (step, plan) are not listed in help
 };
 
@@ -33,15 +45,22 @@ const std::vector<Command>& commands();
 /// its diagnostic and kExitBadInput; any other exception → "error: ..." and kExitBuildFailed.
 int run_reporting_errors(const std::function<int()>& body);
 
-int run_build(const GlobalOptions&, const std::vector<std::string>&);
-int run_plan(const GlobalOptions&, const std::vector<std::string>&);
-int run_step(const GlobalOptions&, const std::vector<std::string>&);
-int run_status(const GlobalOptions&, const std::vector<std::string>&);
-int run_explain(const GlobalOptions&, const std::vector<std::string>&);
-int run_clean(const GlobalOptions&, const std::vector<std::string>&);
-int run_gc(const GlobalOptions&, const std::vector<std::string>&);
-int run_gen(const GlobalOptions&, const std::vector<std::string>&);
-int run_serve(const GlobalOptions&, const std::vector<std::string>&);
-int run_pixelize_cli(const GlobalOptions&, const std::vector<std::string>&);
+/// Parses `args` (without the program name) with `app`: --help and --version print and give
+/// kExitOk; a usage error is thrown as util::InputError ("expected X, got Y" where CLI11 can
+/// say so). Returns nullopt after a successful parse.
+std::optional<int> parse_command_line(CLI::App& app, std::vector<std::string> args);
+
+CommandBody define_build(CLI::App&, const GlobalOptions&);
+CommandBody define_plan(CLI::App&, const GlobalOptions&);
+CommandBody define_step(CLI::App&, const GlobalOptions&);
+CommandBody define_status(CLI::App&, const GlobalOptions&);
+CommandBody define_explain(CLI::App&, const GlobalOptions&);
+CommandBody define_watch(CLI::App&, const GlobalOptions&);
+CommandBody define_clean(CLI::App&, const GlobalOptions&);
+CommandBody define_gc(CLI::App&, const GlobalOptions&);
+CommandBody define_gen(CLI::App&, const GlobalOptions&);
+CommandBody define_serve(CLI::App&, const GlobalOptions&);
+CommandBody define_pixelize(CLI::App&, const GlobalOptions&);
+CommandBody define_completion(CLI::App&, const GlobalOptions&);
 
 }  // namespace dgxpx::cli

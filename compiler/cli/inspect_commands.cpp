@@ -1,11 +1,16 @@
 // `dgxpx status` (what would run and why) and `dgxpx explain ASSET` (why it rebuilt or would).
+// Both plan in memory and write nothing.
 #include <cstdio>
-#include <map>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "compiler/backend/step_log.h"
 #include "compiler/cli/command.h"
-#include "compiler/cli/ninja_process.h"
 #include "compiler/cli/project_context.h"
+#include "compiler/cli/work_summary.h"
+#include "compiler/plan/pending_work.h"
 #include "compiler/util/error.h"
 
 namespace dgxpx::cli {
@@ -13,75 +18,65 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The asset a step name belongs to: the longest asset name that prefixes it.
-std::string asset_of(const std::string& step_name, const std::vector<plan::AssetRecord>& records) {
-  std::string best;
-  for (const auto& r : records)
-    if ((step_name == r.asset || step_name.rfind(r.asset + "/", 0) == 0) && r.asset.size() > best.size()) best = r.asset;
-  return best;
-}
+struct StatusOptions {
+  bool json = false;
+};
 
-}  // namespace
-
-int run_status(const GlobalOptions& global, const std::vector<std::string>& args) {
-  if (!args.empty()) throw util::InputError(util::expected_got("no arguments to status", "'" + args[0] + "'"));
+int run_status(const GlobalOptions& global, const StatusOptions& options) {
   fs::path root = project_root(global);
   manifest::ProjectConfig project = manifest::load_project(root);
-  // Status needs asset names only, not the fields behind their keys.
-  PlanUpdate update = ensure_plan_current(project, plan::RecordDetail::changed);
-  Planned planned = update.planned ? std::move(*update.planned) : plan_in_memory(root, plan::RecordDetail::changed);
-  std::map<std::string, std::vector<std::string>> dirty;  // asset → steps that would run
-  std::string build_file = manifest::display_path(project, project.state_dir / "build.ninja");
-  run_ninja({root, {"-f", build_file, "-n"}, {{"NINJA_STATUS", "[%f/%t] "}}}, [&](const std::string& line) {
-    size_t close = line.find("] ");
-    if (line.empty() || line[0] != '[' || close == std::string::npos) return;
-    std::string step = line.substr(close + 2);               // "gen hero/walk/down/3"
-    std::string name = step.substr(step.find(' ') + 1);
-    dirty[asset_of(name, planned.plan.records)].push_back(step);
-  });
-  if (dirty.empty()) {
-    std::printf("up to date: %zu assets, %zu steps\n", planned.plan.records.size(), planned.plan.steps.size());
+  Planned planned = plan_in_memory(root, plan::RecordDetail::all, plan::CacheWrites::none);
+  const plan::PendingWork work = plan::pending_work(project, planned.plan, planned.specs);
+  if (options.json) {
+    std::printf("%s\n", pending_work_json(work, planned.plan).dump().c_str());
     return kExitOk;
   }
-  for (const auto& [asset, steps] : dirty) {
-    std::printf("%s: %zu step%s to run\n", asset.c_str(), steps.size(), steps.size() == 1 ? "" : "s");
-    auto stored = plan::read_record(project, asset);
-    bool explained = false;
-    if (stored)
-      for (const auto& reason : stored->last_changes) {
-        std::printf("  %s\n", reason.c_str());
-        explained = true;
-      }
-    if (!explained) std::printf("  outputs missing or never built\n");
-  }
+  print_pending_work(work, planned.plan, global.verbose);
   return kExitOk;
 }
 
-int run_explain(const GlobalOptions& global, const std::vector<std::string>& args) {
-  if (args.size() != 1) throw util::InputError(util::expected_got("one asset name", std::to_string(args.size()) + " arguments"));
-  const std::string& asset = args[0];
+struct ExplainOptions {
+  std::string asset;
+};
+
+void print_lines(const std::vector<std::string>& lines) {
+  for (const auto& line : lines) std::printf("  %s\n", line.c_str());
+}
+
+int run_explain(const GlobalOptions& global, const ExplainOptions& options) {
+  const std::string& asset = options.asset;
   fs::path root = project_root(global);
   manifest::ProjectConfig project = manifest::load_project(root);
   auto stored = plan::read_record(project, asset);
-  Planned now = plan_in_memory(root);
+  Planned now = plan_in_memory(root, plan::RecordDetail::all, plan::CacheWrites::none);
   const plan::AssetRecord* current = nullptr;
   for (const auto& r : now.plan.records)
     if (r.asset == asset) current = &r;
-  if (!current && !stored) throw util::InputError("no asset named '" + asset + "' in this project");
+  if (!current && !stored) {
+    std::string known;
+    for (size_t i = 0; i < now.plan.records.size() && i < 8; ++i)
+      known += (i ? ", " : "") + now.plan.records[i].asset;
+    if (now.plan.records.size() > 8) known += ", ...";
+    throw util::InputError(util::expected_got("an asset of this project (" + known + ")", "'" + asset + "'"));
+  }
   if (!current) {
     std::printf("%s: removed from the manifests; the next build deletes its outputs\n", asset.c_str());
     return kExitOk;
   }
-  auto pending = plan::diff_records(stored ? &stored->record : nullptr, *current);
+  size_t frames = 0;
+  for (const auto& step : current->steps) frames += step.kind == plan::StepKind::gen;
+  const auto pending = plan::diff_records(stored ? &stored->record : nullptr, *current);
   if (!pending.empty()) {
-    std::printf("%s would rebuild now:\n", asset.c_str());
-    for (const auto& r : pending) std::printf("  %s\n", r.c_str());
+    std::printf("%s would rebuild now: %s\n", asset.c_str(), plan::summarize_changes(pending, asset, frames).c_str());
+    print_lines(plan::describe_changes(pending, asset));
     return kExitOk;
   }
   for (const auto& step : now.plan.steps) {
     if (step.kind != plan::StepKind::pack || step.name != asset) continue;
     for (const auto& out : step.outputs)
-      if (!fs::exists(root / out)) std::printf("%s would rebuild now: %s is missing (restored from the cache when it is there)\n", asset.c_str(), out.c_str());
+      if (!fs::exists(root / out))
+        std::printf("%s would rebuild now: %s is missing (restored from the cache when it is there)\n", asset.c_str(),
+                    out.c_str());
   }
   // What the last build did for this asset, and why it was planned that way.
   std::vector<std::string> ran;
@@ -90,16 +85,34 @@ int run_explain(const GlobalOptions& global, const std::vector<std::string>& arg
     if (e.name == asset || e.name.rfind(asset + "/", 0) == 0)
       ran.push_back(e.kind + " " + e.name + (e.event == backend::StepEvent::ran ? " (ran)" : " (from cache)"));
   }
-  if (ran.empty()) std::printf("%s: up to date; nothing ran for it in the last build\n", asset.c_str());
-  else {
+  if (ran.empty()) {
+    std::printf("%s: up to date; nothing ran for it in the last build\n", asset.c_str());
+  } else {
     std::printf("%s: the last build ran %zu of its steps:\n", asset.c_str(), ran.size());
-    for (const auto& r : ran) std::printf("  %s\n", r.c_str());
+    const size_t shown = global.verbose ? ran.size() : std::min<size_t>(ran.size(), 6);
+    print_lines(std::vector<std::string>(ran.begin(), ran.begin() + static_cast<std::ptrdiff_t>(shown)));
+    if (shown < ran.size()) std::printf("  ... and %zu more (-v lists them all)\n", ran.size() - shown);
   }
   if (stored && !stored->last_changes.empty()) {
-    std::printf("because, when it was last planned:\n");
-    for (const auto& r : stored->last_changes) std::printf("  %s\n", r.c_str());
+    std::printf("because, when it was last planned: %s\n",
+                plan::summarize_changes(stored->last_changes, asset, frames).c_str());
+    print_lines(plan::describe_changes(stored->last_changes, asset));
   }
   return kExitOk;
+}
+
+}  // namespace
+
+CommandBody define_status(CLI::App& app, const GlobalOptions& global) {
+  auto options = std::make_shared<StatusOptions>();
+  app.add_flag("--json", options->json, "one JSON object: the assets that would rebuild, their steps and reasons");
+  return [&global, options] { return run_status(global, *options); };
+}
+
+CommandBody define_explain(CLI::App& app, const GlobalOptions& global) {
+  auto options = std::make_shared<ExplainOptions>();
+  app.add_option("asset", options->asset, "the asset's name, as in its manifest")->required();
+  return [&global, options] { return run_explain(global, *options); };
 }
 
 }  // namespace dgxpx::cli

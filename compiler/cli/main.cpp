@@ -1,68 +1,57 @@
 // dgxpx: a make-like asset compiler for AI-generated pixel art.
-#include <cstdio>
-#include <cstring>
 #include <string>
 #include <vector>
 
-#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "compiler/cli/command.h"
-#include "compiler/util/error.h"
 #include "compiler/util/log.h"
 
 namespace dgxpx::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
-      {"build", "plan and build every asset (-j N, -k N, -n, --json)", run_build},
-      {"status", "what is dirty and why, without building", run_status},
-      {"explain", "why ASSET rebuilt in the last build, or would rebuild now", run_explain},
-      {"clean", "remove outputs and build state (keeps the cache)", run_clean},
-      {"gc", "shrink the cache to --max-size SIZE, least recently used first", run_gc},
-      {"gen", "generate one image with SDXL: --model M --prompt P --seed S ... -o OUT.png (--help)", run_gen},
-      {"serve", "run the generation worker in the foreground (builds start one themselves; --help)", run_serve},
-      {"pixelize", "pixelize one image: IN.png -o OUT.png [options] (--help)", run_pixelize_cli},
-      {"plan", "re-plan now (run by ninja when manifests change)", run_plan, false},
-      {"step", "run one step from its spec (run by ninja)", run_step, false},
+      {"build", "plan and build every asset (-j N, -k N, -n, --json)", define_build},
+      {"status", "which assets would rebuild and why, without building", define_status},
+      {"explain", "why ASSET rebuilt in the last build, or would rebuild now", define_explain},
+      {"watch", "rebuild whenever a manifest, preset, rule, palette, LoRA or model changes", define_watch},
+      {"clean", "remove outputs and build state (keeps the cache)", define_clean},
+      {"gc", "shrink the cache to --max-size SIZE, least recently used first", define_gc},
+      {"gen", "generate one image with SDXL: --model M --prompt P --seed S ... -o OUT.png (--help)", define_gen},
+      {"serve", "run the generation worker in the foreground (builds start one themselves; --help)", define_serve},
+      {"pixelize", "pixelize one image: IN.png -o OUT.png [options]", define_pixelize},
+      {"completion", "print a bash completion script (source <(dgxpx completion))", define_completion},
+      {"plan", "re-plan now (run by ninja when manifests change)", define_plan, false},
+      {"step", "run one step from its spec (run by ninja)", define_step, false},
   };
   return table;
 }
 
-static void print_usage() {
-  std::printf("usage: dgxpx [-C DIR] [-v|-q] COMMAND [ARGS]\n\ncommands:\n");
-  for (const auto& c : commands())
-    if (c.listed) std::printf("  %-9s %s\n", c.name, c.summary);
-  std::printf("\nexit status: 0 ok, 1 a step or the environment failed, 2 bad input (nothing written), 130 interrupted\n");
-}
-
 static int main_impl(int argc, char** argv) {
-  GlobalOptions options;
-  int i = 1;
-  for (; i < argc && argv[i][0] == '-'; ++i) {
-    std::string a = argv[i];
-    if (a == "-C" && i + 1 < argc) options.directory = argv[++i];
-    else if (a == "-v" || a == "--verbose") options.verbose = true;
-    else if (a == "-q" || a == "--quiet") options.quiet = true;
-    else if (a == "-h" || a == "--help") { print_usage(); return kExitOk; }
-    else if (a == "--version") { std::printf("dgxpx 0.1.0\n"); return kExitOk; }
-    else {
-      std::fprintf(stderr, "dgxpx: error: unknown option '%s'\n", a.c_str());
-      print_usage();
-      return kExitBadInput;
-    }
+  CLI::App app{"dgxpx: a make-like asset compiler for AI-generated pixel art", "dgxpx"};
+  app.footer(
+      "exit status: 0 ok, 1 a step or the environment failed, 2 bad input (nothing written), 130 interrupted");
+  GlobalOptions global;
+  app.add_option("-C", global.directory, "start in DIR (dgxpx.yaml is looked for there and above)")
+      ->type_name("DIR");
+  app.add_flag("-v,--verbose", global.verbose, "say more");
+  app.add_flag("-q,--quiet", global.quiet, "say only warnings and errors");
+  app.set_version_flag("--version", "dgxpx 0.1.0");
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the command: `dgxpx build -v`
+  std::vector<std::pair<CLI::App*, CommandBody>> bodies;
+  for (const Command& command : commands()) {
+    CLI::App* sub = app.add_subcommand(command.name, command.summary);
+    if (!command.listed) sub->group("");
+    bodies.emplace_back(sub, command.define(*sub, global));
   }
-  util::init_logging(options.quiet ? util::Verbosity::quiet : options.verbose ? util::Verbosity::verbose : util::Verbosity::normal);
-  if (i >= argc) {
-    print_usage();
-    return kExitBadInput;
-  }
-  std::string name = argv[i];
-  std::vector<std::string> args(argv + i + 1, argv + argc);
-  for (const auto& c : commands())
-    if (name == c.name) return c.run(options, args);
-  std::fprintf(stderr, "dgxpx: error: unknown command '%s'\n", name.c_str());
-  print_usage();
-  return kExitBadInput;
+  if (auto status = parse_command_line(app, std::vector<std::string>(argv + 1, argv + argc))) return *status;
+  util::init_logging(global.quiet     ? util::Verbosity::quiet
+                     : global.verbose ? util::Verbosity::verbose
+                                      : util::Verbosity::normal);
+  for (auto& [sub, body] : bodies)
+    if (sub->parsed()) return body();
+  return kExitBadInput;  // require_subcommand(1) makes this unreachable
 }
 
 }  // namespace dgxpx::cli

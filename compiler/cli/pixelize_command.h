@@ -5,11 +5,9 @@
 
 namespace dgxpx::cli {
 
-/// The usage text of `dgxpx pixelize`.
-std::string pixelize_usage();
-
-/// Runs `dgxpx pixelize` with the arguments after the word "pixelize". Returns the exit status
-/// (0 on success; --help prints the usage and returns 0). Throws util::InputError for usage
+/// Runs `dgxpx pixelize` with the arguments after the word "pixelize", parsed as the command
+/// line parses them. Returns the exit status (0 on success; --help prints the usage and
+/// returns 0). Throws util::InputError for usage
 /// errors and bad input files (nothing is written then), util::RuntimeFailure for I/O failures.
 int run_pixelize_command(const std::vector<std::string>& args);
 

@@ -33,11 +33,12 @@ std::string self_command() {
 
 std::string sdxl_command() { return (fs::path(self_command()).parent_path() / "dgxpx-sdxl").string(); }
 
-Planned plan_in_memory(const fs::path& root, plan::RecordDetail detail) {
+Planned plan_in_memory(const fs::path& root, plan::RecordDetail detail, plan::CacheWrites writes) {
   const auto started = std::chrono::steady_clock::now();
   plan::FileDigestCache digests(manifest::load_project(root).state_dir / "file-digests");
-  plan::ProjectPlan planned = plan::plan_project(root, manifest::builtin_data_dir(), self_command(), digests, detail);
-  digests.save();
+  plan::ProjectPlan planned =
+      plan::plan_project(root, manifest::builtin_data_dir(), self_command(), digests, detail, writes);
+  if (writes == plan::CacheWrites::allowed) digests.save();
   spdlog::debug("planned {} assets in {:.0f} ms; re-planned {} of {} manifest files", planned.plan.records.size(),
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count(),
                 planned.files_replanned, planned.manifest_files);

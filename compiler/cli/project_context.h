@@ -35,8 +35,10 @@ struct Planned {
 };
 
 /// Loads and plans in memory, reading only the manifest files the plan cache cannot answer
-/// for (no files written but the digest stat cache and the plan cache).
-Planned plan_in_memory(const std::filesystem::path& root, plan::RecordDetail detail = plan::RecordDetail::all);
+/// for. No files are written but the digest stat cache and the plan cache, and not those
+/// with CacheWrites::none.
+Planned plan_in_memory(const std::filesystem::path& root, plan::RecordDetail detail = plan::RecordDetail::all,
+                       plan::CacheWrites writes = plan::CacheWrites::allowed);
 
 /// plan_in_memory(project.root, detail) when any input changed since the last plan, else
 /// nullopt (nothing is read but the stamp and what it names).

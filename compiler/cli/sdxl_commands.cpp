@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <CLI/CLI.hpp>
+
 #include "compiler/cli/command.h"
 #include "compiler/cli/project_context.h"
 #include "compiler/util/error.h"
@@ -24,24 +26,38 @@ namespace {
   throw util::RuntimeFailure("cannot run " + sdxl + " (build it with the SDXL stack): " + std::strerror(errno));
 }
 
-}  // namespace
-
-int run_gen(const GlobalOptions&, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {"gen"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  exec_sdxl(argv);
+// Everything after the command word goes to dgxpx-sdxl as it is, --help included.
+void pass_through(CLI::App& app) {
+  app.set_help_flag();
+  app.allow_extras();
+  app.prefix_command();
 }
 
-int run_serve(const GlobalOptions& global, const std::vector<std::string>& args) {
-  const bool help = std::find(args.begin(), args.end(), "--help") != args.end() ||
-                    std::find(args.begin(), args.end(), "-h") != args.end();
-  std::vector<std::string> argv;
-  if (!help) argv = {"-C", project_root(global).string()};  // --help works outside a project
-  if (global.verbose) argv.push_back("-v");
-  if (global.quiet) argv.push_back("-q");
-  argv.push_back("serve");
-  argv.insert(argv.end(), args.begin(), args.end());
-  exec_sdxl(argv);
+}  // namespace
+
+CommandBody define_gen(CLI::App& app, const GlobalOptions&) {
+  pass_through(app);
+  return [&app]() -> int {
+    std::vector<std::string> argv = {"gen"};
+    for (const auto& arg : app.remaining()) argv.push_back(arg);
+    exec_sdxl(argv);
+  };
+}
+
+CommandBody define_serve(CLI::App& app, const GlobalOptions& global) {
+  pass_through(app);
+  return [&app, &global]() -> int {
+    const std::vector<std::string> args = app.remaining();
+    const bool help = std::find(args.begin(), args.end(), "--help") != args.end() ||
+                      std::find(args.begin(), args.end(), "-h") != args.end();
+    std::vector<std::string> argv;
+    if (!help) argv = {"-C", project_root(global).string()};  // --help works outside a project
+    if (global.verbose) argv.push_back("-v");
+    if (global.quiet) argv.push_back("-q");
+    argv.push_back("serve");
+    argv.insert(argv.end(), args.begin(), args.end());
+    exec_sdxl(argv);
+  };
 }
 
 }  // namespace dgxpx::cli

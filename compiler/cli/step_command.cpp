@@ -1,6 +1,9 @@
 // `dgxpx step SPEC` — what ninja runs for each edge. Model-backed gen steps send their spec
 // to the project's generation worker (compiler/worker); the rest run here.
 #include <filesystem>
+#include <memory>
+
+#include <CLI/CLI.hpp>
 
 #include "cache/local_store.h"
 #include "compiler/backend/step_runner.h"
@@ -11,8 +14,9 @@
 
 namespace dgxpx::cli {
 
-int run_step(const GlobalOptions& global, const std::vector<std::string>& args) {
-  if (args.size() != 1) throw util::InputError(util::expected_got("one step spec file", std::to_string(args.size()) + " arguments"));
+namespace {
+
+int run_step(const GlobalOptions& global, const std::string& spec_file) {
   manifest::ProjectConfig project = manifest::load_project(project_root(global));
   cache::LocalStore store(cache_dir(project));
   backend::StepContext context{store};
@@ -21,8 +25,16 @@ int run_step(const GlobalOptions& global, const std::vector<std::string>& args) 
     worker::LaunchOptions launch{sdxl_command(), project.root, worker::WorkerPaths::of(project)};
     return std::make_unique<worker::WorkerGenerator>(launch, project.worker);
   };
-  backend::run_step(args[0], context);
+  backend::run_step(spec_file, context);
   return kExitOk;
+}
+
+}  // namespace
+
+CommandBody define_step(CLI::App& app, const GlobalOptions& global) {
+  auto spec_file = std::make_shared<std::string>();
+  app.add_option("spec", *spec_file, "the step's spec file")->required();
+  return [&global, spec_file] { return run_step(global, *spec_file); };
 }
 
 }  // namespace dgxpx::cli

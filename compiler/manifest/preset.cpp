@@ -141,6 +141,18 @@ static PixelSettings parse_pixel(const Value& doc, const fs::path& root) {
   return p;
 }
 
+// The pixel stage only ever shrinks: a grid finer than the generated image would upsample it
+// into blocks with no detail of their own, so it is an error where the grid was written.
+static void check_grid_fits(const Preset& p, const Value& pixel) {
+  const std::string generated = std::to_string(p.width) + "x" + std::to_string(p.height);
+  if (auto* v = pixel.find("size"); v && (p.pixel.width > p.width || p.pixel.height > p.height))
+    throw InputError(v->where, util::expected_got("a pixel size no larger than the generated image (" + generated + ")",
+                                                  std::to_string(p.pixel.width) + "x" + std::to_string(p.pixel.height)));
+  if (auto* v = pixel.find("factor"); v && (p.pixel.factor > p.width || p.pixel.factor > p.height))
+    throw InputError(v->where, util::expected_got("a pixel factor no larger than the generated image (" + generated + ")",
+                                                  std::to_string(p.pixel.factor)));
+}
+
 Preset parse_preset(const std::string& name, const Value& doc, const fs::path& root) {
   as_map(doc, "a preset mapping");
   check_keys(doc, {"description", "model", "loras", "sampler", "steps", "guidance", "size", "prompt_prefix",
@@ -185,7 +197,10 @@ Preset parse_preset(const std::string& name, const Value& doc, const fs::path& r
   if (auto* v = doc.find("prompt_prefix")) p.prompt_prefix = as_string(*v);
   if (auto* v = doc.find("prompt_suffix")) p.prompt_suffix = as_string(*v);
   if (auto* v = doc.find("negative_prompt")) p.negative_prompt = as_string(*v);
-  if (auto* v = doc.find("pixel")) p.pixel = parse_pixel(*v, root);
+  if (auto* v = doc.find("pixel")) {
+    p.pixel = parse_pixel(*v, root);
+    check_grid_fits(p, *v);
+  }
   return p;
 }
 

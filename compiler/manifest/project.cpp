@@ -54,6 +54,40 @@ static WorkerSettings read_worker_settings(const Value& node) {
   return worker;
 }
 
+// True when `inner` is `outer` or inside it (both absolute and lexically normal).
+static bool within(const fs::path& inner, const fs::path& outer) {
+  auto in = inner.begin(), out = outer.begin();
+  for (; out != outer.end() && !out->empty(); ++in, ++out)
+    if (in == inner.end() || *in != *out) return false;
+  return true;
+}
+
+static fs::path without_trailing_slash(const fs::path& p) {
+  fs::path normal = p.lexically_normal();
+  return normal.has_filename() || normal == normal.root_path() ? normal : normal.parent_path();
+}
+
+// `dgxpx clean` deletes what is in the output folder and builds replace files there: it must
+// hold nothing but outputs. So not the project root, not above it, and not a folder holding
+// manifests, presets, rules or build state.
+static void check_output_folder(const ProjectConfig& project, const util::SourceLocation& where) {
+  const fs::path out = without_trailing_slash(project.output_dir);
+  auto refuse = [&](const std::string& why) {
+    throw InputError(where, util::expected_got("an output folder of its own inside the project (like assets)",
+                                               "'" + display_path(project, out) + "', which " + why));
+  };
+  const fs::path root = without_trailing_slash(project.root);
+  if (within(root, out)) refuse("holds the whole project");
+  const std::vector<std::pair<fs::path, const char*>> inputs = {
+      {project.state_dir, "holds the build state (.dgxpx)"},
+      {project.presets_dir, "holds the presets"},
+      {project.rules_dir, "holds the rules"}};
+  for (const auto& [dir, why] : inputs)
+    if (within(without_trailing_slash(dir), out) || within(out, without_trailing_slash(dir))) refuse(why);
+  for (const auto& manifests : project.manifests)
+    if (within(without_trailing_slash(manifests), out)) refuse("holds the manifests");
+}
+
 ProjectConfig load_project(const fs::path& root) {
   ProjectConfig project;
   project.root = root;
@@ -91,11 +125,8 @@ ProjectConfig load_project(const fs::path& root) {
   }
   if (const Value* v = doc.find("presets")) project.presets_dir = inside_root(root, *v, "a presets folder");
   if (const Value* v = doc.find("rules")) project.rules_dir = inside_root(root, *v, "a rules folder");
-  if (const Value* v = doc.find("output")) {
-    project.output_dir = inside_root(root, *v, "an output folder");
-    if (project.output_dir == root.lexically_normal() || project.output_dir == project.state_dir)
-      throw InputError(v->where, util::expected_got("an output folder inside the project", "'" + v->scalar + "'"));
-  }
+  if (const Value* v = doc.find("output")) project.output_dir = inside_root(root, *v, "an output folder");
+  check_output_folder(project, doc.find("output") ? doc.find("output")->where : doc.where);
   if (const Value* v = doc.find("cache")) project.cache_dir = inside_root(root, *v, "a cache folder");
   if (const Value* v = doc.find("default_preset")) project.default_preset = as_string(*v);
   if (const Value* v = doc.find("gen_jobs")) {

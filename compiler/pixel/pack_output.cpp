@@ -61,7 +61,8 @@ std::vector<OutputFile> item_output_files(const PackedSheet& atlas, const std::s
 
 void write_output_files(const std::filesystem::path& dir, const std::vector<OutputFile>& files) {
   for (const OutputFile& file : files) check_output_name(file.name, "output file", {});
-  for (const OutputFile& file : files) util::write_file_atomic(dir / file.name, file.bytes);
+  // Files whose bytes did not change keep their mtime: engines hot-reload only what changed.
+  for (const OutputFile& file : files) util::write_file_if_changed(dir / file.name, file.bytes);
 }
 
 }  // namespace dgxpx::pixel

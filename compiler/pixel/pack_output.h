@@ -32,7 +32,8 @@ std::vector<OutputFile> tileset_output_files(const PackedTileset& tileset,
 std::vector<OutputFile> item_output_files(const PackedSheet& atlas, const std::string& json_file_name,
                                           const std::string& item_folder);
 
-/// Writes each file under `dir` atomically, in order. Names are checked first, so nothing is
+/// Writes each file under `dir` atomically, in order, leaving alone (mtime too) those that already
+/// hold their bytes. Names are checked first, so nothing is
 /// written when one is bad (util::InputError); I/O failures throw util::RuntimeFailure.
 void write_output_files(const std::filesystem::path& dir, const std::vector<OutputFile>& files);
 

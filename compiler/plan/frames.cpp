@@ -20,6 +20,7 @@ struct Binding {
   std::string key;               // map entry name
   const Value* value = nullptr;  // entry or item
   int64_t index = 0;
+  util::SourceLocation key_where;  // where a map entry's name was written
 };
 
 std::string scalar_text(const Value& v) {
@@ -40,6 +41,10 @@ std::string scalar_text(const Value& v) {
   return "";
 }
 
+// A rule's loops can ask for any number of frames (a counter over a huge number, loops of
+// loops): past this, an asset is refused before it eats memory.
+constexpr size_t kMaxFramesPerAsset = 10'000;
+
 class Expander {
  public:
   explicit Expander(const Asset& asset) : asset_(asset), rule_(*asset.rule) {}
@@ -50,23 +55,58 @@ class Expander {
   }
 
  private:
-  // Resolves a checked path to the value it names (nullptr for names and counters).
-  const Value* lookup(const std::vector<std::string>& path, std::string* text) const {
+  // Resolves a checked path to the value it names (nullptr for names and counters, whose
+  // text goes to `text`; `where`, when given, gets where a name was written).
+  const Value* lookup(const std::vector<std::string>& path, std::string* text,
+                      util::SourceLocation* where = nullptr) const {
     for (auto it = bindings_.rbegin(); it != bindings_.rend(); ++it) {
       if (it->variable != path[0]) continue;
       switch (it->kind) {
         case Binding::Kind::counter: *text = std::to_string(it->index); return nullptr;
         case Binding::Kind::map_entry:
-          if (path.size() == 1 || path[1] == "name") { *text = it->key; return nullptr; }
+          if (path.size() == 1 || path[1] == "name") {
+            *text = it->key;
+            if (where) *where = it->key_where;
+            return nullptr;
+          }
           return it->value->find(path[1]);
         case Binding::Kind::list_item:
           if (path.size() == 1) return it->value;
           return it->value->find(path[1]);
       }
     }
-    if (path[0] == "name") { *text = asset_.name; return nullptr; }
+    if (path[0] == "name") {
+      *text = asset_.name;
+      if (where) *where = asset_.name_where;
+      return nullptr;
+    }
     if (path[0] == "kind") { *text = asset_.kind; return nullptr; }
     return asset_.fields.find(path[0]);
+  }
+
+  // A frame name must be safe: when it is not, blame the manifest value that made it so (an
+  // item called "../../escape"), not the rule's template, unless no single part is at fault.
+  void check_frame_name(const std::string& name) const {
+    const manifest::Template& t = rule_.frame_name;
+    const std::string what = "a frame name (from the rule's frame.name at " + t.where.to_string() + ")";
+    try {
+      manifest::check_safe_name(name, t.where, what);
+      return;
+    } catch (const InputError&) {
+      for (const auto& part : t.parts) {
+        if (!part.is_placeholder) continue;
+        std::string text;
+        util::SourceLocation where;
+        if (const Value* v = lookup(part.path, &text, &where)) {
+          text = scalar_text(*v);
+          where = v->where;
+        }
+        if (where.file.empty()) continue;
+        // Each part stands between slashes of the name: check it the same way.
+        manifest::check_safe_name(text, where, "a name usable in a frame name");
+      }
+      throw;
+    }
   }
 
   std::string resolve(const std::vector<std::string>& path) const {
@@ -89,8 +129,12 @@ class Expander {
     const Value* source = lookup(loop.source, &text);
     if (loop.kind == manifest::Loop::Kind::count) {
       int64_t n = source ? manifest::as_int(*source) : 0;
+      if (n > static_cast<int64_t>(kMaxFramesPerAsset))
+        throw InputError(source->where, util::expected_got("a count of at most " + std::to_string(kMaxFramesPerAsset) +
+                                                               " for the loop at " + loop.where.to_string(),
+                                                           std::to_string(n)));
       for (int64_t i = 0; i < n; ++i) {
-        bindings_.push_back({loop.variable, Binding::Kind::counter, "", nullptr, i});
+        bindings_.push_back({loop.variable, Binding::Kind::counter, "", nullptr, i, {}});
         walk(depth + 1);
         bindings_.pop_back();
       }
@@ -100,14 +144,19 @@ class Expander {
     if (source->type == Value::Type::map) {
       int64_t i = 0;
       for (const auto& [key, entry] : source->entries) {
-        bindings_.push_back({loop.variable, Binding::Kind::map_entry, key, &entry, i++});
+        // Maps built by merging (overrides) may carry no key locations: the map's own then.
+        const auto& key_where = static_cast<size_t>(i) < source->key_locations.size()
+                                    ? source->key_locations[static_cast<size_t>(i)]
+                                    : source->where;
+        bindings_.push_back({loop.variable, Binding::Kind::map_entry, key, &entry, i, key_where});
+        ++i;
         walk(depth + 1);
         bindings_.pop_back();
       }
     } else {
       int64_t i = 0;
       for (const auto& item : source->items) {
-        bindings_.push_back({loop.variable, Binding::Kind::list_item, "", &item, i++});
+        bindings_.push_back({loop.variable, Binding::Kind::list_item, "", &item, i++, {}});
         walk(depth + 1);
         bindings_.pop_back();
       }
@@ -116,9 +165,13 @@ class Expander {
 
   void emit() {
     const manifest::Preset& style = asset_.style;
+    if (frames_.size() >= kMaxFramesPerAsset)
+      throw InputError(asset_.where, "asset '" + asset_.name + "' expands to more than " +
+                                         std::to_string(kMaxFramesPerAsset) + " frames by its rule's loops (" +
+                                         rule_.display_file + "); expected fewer frames per asset");
     Frame f;
     f.name = render(rule_.frame_name);
-    manifest::check_safe_name(f.name, rule_.frame_name.where, "a frame name (from the rule's frame.name)");
+    check_frame_name(f.name);
     if (!names_.insert(f.name).second)
       throw InputError(asset_.where, "asset '" + asset_.name + "' expands to the frame name '" + f.name +
                                          "' twice; make the rule's frame.name (" + rule_.frame_name.where.to_string() +

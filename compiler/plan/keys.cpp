@@ -70,6 +70,9 @@ std::vector<KeyField> pixel_fields(const util::Digest& gen_key, const backend::P
 
 std::vector<KeyField> pack_fields(const backend::PackSpec& s, const std::vector<util::Digest>& pixel_keys) {
   std::vector<KeyField> f;
+  // The name decides the output files: two assets alike in all else must not share a key
+  // (nor a spec file, nor a cache entry).
+  f.push_back({"name", s.name, ""});
   f.push_back({"kind", s.kind, ""});
   f.push_back({"format", s.format, ""});
   f.push_back({"output_dir", s.output_dir, ""});

@@ -69,9 +69,27 @@ std::string stamp_text(const std::vector<fs::path>& inputs, const std::string& d
   return out;
 }
 
-std::string quote_value(const std::string& s) {
-  std::string shown = s.size() > 80 ? s.substr(0, 77) + "..." : s;
-  return "'" + shown + "'";
+json changes_json(const std::vector<FieldChange>& changes) {
+  json out = json::array();
+  for (const auto& c : changes)
+    out.push_back({{"kind", to_string(c.kind)}, {"step", c.step}, {"what", static_cast<int>(c.what)},
+                   {"field", c.field}, {"before", c.before}, {"after", c.after}});
+  return out;
+}
+
+// Entries this version cannot read (older formats) are left out: they only explain.
+std::vector<FieldChange> changes_from_json(const json& j) {
+  std::vector<FieldChange> changes;
+  if (!j.is_array()) return changes;
+  for (const auto& c : j) {
+    if (!c.is_object()) continue;
+    auto kind = kind_from(c.value("kind", ""));
+    const int what = c.value("what", -1);
+    if (!kind || what < 0 || what > static_cast<int>(FieldChange::What::key_format)) continue;
+    changes.push_back({*kind, c.value("step", ""), static_cast<FieldChange::What>(what), c.value("field", ""),
+                       c.value("before", ""), c.value("after", "")});
+  }
+  return changes;
 }
 
 }  // namespace
@@ -96,37 +114,6 @@ std::unordered_map<std::string, util::Digest> read_records_index(const manifest:
   return index;
 }
 
-std::vector<std::string> diff_records(const AssetRecord* before, const AssetRecord& now) {
-  std::vector<std::string> reasons;
-  std::map<std::string, const StepRecord*> old_steps;
-  if (before)
-    for (const auto& s : before->steps) old_steps[std::string(to_string(s.kind)) + " " + s.name] = &s;
-  for (const auto& s : now.steps) {
-    std::string label = std::string(to_string(s.kind)) + " " + s.name;
-    auto it = old_steps.find(std::string(to_string(s.kind)) + " " + s.name);
-    if (it == old_steps.end()) {
-      reasons.push_back(label + ": new step");
-      continue;
-    }
-    const StepRecord& old = *it->second;
-    if (old.key == s.key) continue;
-    std::map<std::string, const KeyField*> old_fields;
-    for (const auto& f : old.fields) old_fields[f.name] = &f;
-    std::set<std::string> seen;
-    for (const auto& f : s.fields) {
-      seen.insert(f.name);
-      auto of = old_fields.find(f.name);
-      if (of == old_fields.end()) reasons.push_back(label + ": " + f.name + " added: " + quote_value(f.shown()));
-      else if (of->second->value != f.value)
-        reasons.push_back(label + ": " + f.name + " changed: " + quote_value(of->second->shown()) + " → " + quote_value(f.shown()));
-    }
-    for (const auto& f : old.fields)
-      if (!seen.count(f.name)) reasons.push_back(label + ": " + f.name + " removed (was " + quote_value(f.shown()) + ")");
-    if (reasons.empty() || reasons.back().rfind(label, 0) != 0) reasons.push_back(label + ": key format changed");
-  }
-  return reasons;
-}
-
 std::optional<StoredRecord> read_record(const manifest::ProjectConfig& project, const std::string& asset) {
   auto text = util::read_file(record_path(project, asset));
   if (!text) return std::nullopt;
@@ -137,7 +124,7 @@ std::optional<StoredRecord> read_record(const manifest::ProjectConfig& project, 
     if (!record) return std::nullopt;
     record->digest = record_digest(*record);
     StoredRecord stored{std::move(*record), {}};
-    for (const auto& c : j.value("last_changes", json::array())) stored.last_changes.push_back(c.get<std::string>());
+    stored.last_changes = changes_from_json(j.value("last_changes", json::array()));
     return stored;
   } catch (const json::exception&) {
     return std::nullopt;
@@ -224,11 +211,11 @@ PlanWriteResult write_plan(const manifest::Workspace& ws, const Plan& plan, cons
     if (unchanged && ::stat((records_dir + record.asset + ".json").c_str(), &st) == 0) continue;
     auto before = read_record(project, record.asset);
     if (before) result.previous.push_back(before->record);
-    std::vector<std::string> changes = diff_records(before ? &before->record : nullptr, record);
+    std::vector<FieldChange> changes = diff_records(before ? &before->record : nullptr, record);
     // No key changed (only what explain shows, or the index format): the last reasons still hold.
     if (changes.empty() && before) changes = before->last_changes;
     json file = {{"asset", record.asset}, {"kind", record.kind}, {"steps", record_steps_json(record)},
-                 {"last_changes", changes}};
+                 {"last_changes", changes_json(changes)}};
     util::write_file_atomic(record_path(project, record.asset), file.dump(1));
     ++result.assets_changed;
   }

@@ -20,6 +20,7 @@
 #include "compiler/manifest/workspace.h"
 #include "compiler/plan/ninja_writer.h"
 #include "compiler/plan/planner.h"
+#include "compiler/plan/record_diff.h"
 
 namespace dgxpx::plan {
 
@@ -76,18 +77,15 @@ std::filesystem::path record_path(const manifest::ProjectConfig& project, const 
 /// plan (and the dgxpx binary is the same), so planning can be skipped.
 bool plan_is_current(const manifest::ProjectConfig& project, const std::string& dgxpx_command);
 
-/// One asset's stored record and the reasons recorded when it last changed.
+/// One asset's stored record and the reasons recorded when it last changed (diff_records at
+/// the point of decision; explain only prints them).
 struct StoredRecord {
   AssetRecord record;
-  std::vector<std::string> last_changes;  // "gen hero/walk/down/3: prompt changed: 'a' → 'b'"
+  std::vector<FieldChange> last_changes;
 };
 
 /// Reads .dgxpx/records/<asset>.json; nullopt if absent or unreadable.
 std::optional<StoredRecord> read_record(const manifest::ProjectConfig& project, const std::string& asset);
-
-/// Why each step of `now` differs from `before` (empty when nothing does). Recorded at the
-/// point of decision; explain only prints it.
-std::vector<std::string> diff_records(const AssetRecord* before, const AssetRecord& now);
 
 /// Step counts recorded by the last plan: {gen, pixel, pack}; zeros if none.
 struct PlanCounts {

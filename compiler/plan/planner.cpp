@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "compiler/pixel/palette.h"
 #include "compiler/plan/frames.h"
 
 namespace dgxpx::plan {
@@ -66,7 +67,10 @@ class AssetPlanner {
     std::vector<util::Digest> lora_digests;
     for (const auto& lora : style.loras) lora_digests.push_back(file_digest(lora.file, files_used));
     std::optional<util::Digest> palette_digest;
-    if (style.pixel.palette_is_file) palette_digest = file_digest(style.pixel.palette, files_used);
+    if (style.pixel.palette_is_file) {
+      palette_digest = file_digest(style.pixel.palette, files_used);
+      check_palette_file(style.pixel.palette);
+    }
 
     PackSpec pack;
     pack.name = asset.name;
@@ -160,6 +164,12 @@ class AssetPlanner {
     return d;
   }
 
+  // A palette file is read by the pixel step, after gen has run: a bad one is found here, at
+  // plan time, where it is an input error with its file and line (once per file and plan).
+  void check_palette_file(const fs::path& file) {
+    if (checked_palettes_.insert(file.string()).second) pixel::load_palette_file(file);
+  }
+
   // Building JSON for 30,000 specs costs more than planning them: only for missing files.
   template <typename Spec>
   std::string spec_json(StepKind kind, const util::Digest& key, const Spec& spec) const {
@@ -172,6 +182,7 @@ class AssetPlanner {
   FileDigestCache& digests_;
   const SpecExists& spec_exists_;
   std::string state_, output_;
+  std::unordered_set<std::string> checked_palettes_;
 };
 
 }  // namespace
@@ -184,6 +195,10 @@ FilePlan plan_assets(const manifest::ProjectConfig& project, const std::vector<m
   return file;
 }
 
+// Far beyond any game's asset count, but it keeps a runaway manifest from filling the disk
+// with step specs.
+constexpr size_t kMaxStepsPerProject = 3'000'000;
+
 Plan assemble_plan(std::vector<FilePlan> files) {
   // First pass, nothing moved yet: views into the file plans stay valid.
   size_t step_count = 0, asset_count = 0;
@@ -193,6 +208,9 @@ Plan assemble_plan(std::vector<FilePlan> files) {
     for (const auto& asset : file.assets) {
       const std::string& name = asset.record.asset;
       step_count += asset.steps.size();
+      if (step_count > kMaxStepsPerProject)
+        throw util::InputError(asset.where, "the project expands to more than " + std::to_string(kMaxStepsPerProject) +
+                                                " steps by this asset; expected fewer assets or frames");
       const Step& pack = asset.steps.back();  // one pack step per asset, last
       for (const auto& out : pack.outputs) {
         auto [it, inserted] = output_owners.emplace(out, name);

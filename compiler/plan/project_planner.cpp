@@ -79,7 +79,7 @@ struct FileSlot {
 }  // namespace
 
 ProjectPlan plan_project(const fs::path& root, const fs::path& builtin_dir, const fs::path& dgxpx_binary,
-                         FileDigestCache& digests, RecordDetail detail) {
+                         FileDigestCache& digests, RecordDetail detail, CacheWrites writes) {
   ProjectPlan result;
   manifest::Workspace& ws = result.workspace;
   ws = manifest::load_workspace_settings(root, builtin_dir);
@@ -142,7 +142,7 @@ ProjectPlan plan_project(const fs::path& root, const fs::path& builtin_dir, cons
   result.plan = assemble_plan(std::move(files));
 
   // Only now is the plan known good (bad input writes nothing).
-  if (!context) return result;
+  if (!context || writes == CacheWrites::none) return result;
   for (const auto& [key, entry] : new_entries) cache.store(key, entry);
   cache.prune(live);
   return result;

@@ -21,6 +21,10 @@ enum class RecordDetail {
             ///< rewrites. Most of a cached entry is fields, so a build's re-plan skips the rest.
 };
 
+/// Whether planning may update its own caches (the plan cache under .dgxpx/plan-cache/).
+/// Commands that only look (status, explain, build -n) write nothing at all.
+enum class CacheWrites { allowed, none };
+
 struct ProjectPlan {
   /// Settings, rules, presets, manifest files and inputs (models, LoRAs and palettes
   /// included); cached files are never read (see load_workspace_settings).
@@ -37,6 +41,6 @@ struct ProjectPlan {
 /// loading and planning from scratch would; util::RuntimeFailure when a file cannot be read.
 ProjectPlan plan_project(const std::filesystem::path& root, const std::filesystem::path& builtin_dir,
                          const std::filesystem::path& dgxpx_binary, FileDigestCache& digests,
-                         RecordDetail detail = RecordDetail::all);
+                         RecordDetail detail = RecordDetail::all, CacheWrites writes = CacheWrites::allowed);
 
 }  // namespace dgxpx::plan

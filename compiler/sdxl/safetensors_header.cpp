@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 #include <set>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -87,6 +88,40 @@ uint64_t read_unsigned(const json& value, const std::string& file_name,
                 util::expected_got(std::string(what) + " as a non-negative integer",
                                    describe(value)));
   return value.get<uint64_t>();
+}
+
+// Collects the keys of the top-level object, in one linear pass, and remembers the first one
+// seen twice. Malformed JSON just ends the pass: json::parse reports it.
+class TopLevelKeys : public json::json_sax_t {
+ public:
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return ++depth_, true; }
+  bool end_object() override { return --depth_, true; }
+  bool start_array(std::size_t) override { return ++depth_, true; }
+  bool end_array() override { return --depth_, true; }
+  bool key(string_t& key) override {
+    if (depth_ == 1 && !seen_.insert(key).second && duplicate_.empty()) duplicate_ = key;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+  const std::string& duplicate() const { return duplicate_; }
+
+ private:
+  int depth_ = 0;
+  std::unordered_set<std::string> seen_;
+  std::string duplicate_;
+};
+
+std::string first_duplicate_top_level_key(std::string_view text) {
+  TopLevelKeys keys;
+  json::sax_parse(text.begin(), text.end(), &keys, nlohmann::detail::input_format_t::json, false);
+  return keys.duplicate();
 }
 
 TensorEntry parse_entry(const std::string& name, const json& value, uint64_t data_size,
@@ -183,19 +218,13 @@ SafetensorsHeader parse_safetensors_header(std::string_view bytes, const std::st
   std::string_view text = bytes.substr(8, header_length);
   check_nesting(text, file_name);
 
-  // nlohmann keeps the last of duplicate keys silently; the callback sees every key first.
-  std::set<std::string> top_level_names;
-  std::string duplicate;
-  auto on_event = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::key && depth == 1 && parsed.is_string()) {
-      const auto& key = parsed.get_ref<const std::string&>();
-      if (!top_level_names.insert(key).second && duplicate.empty()) duplicate = key;
-    }
-    return true;
-  };
+  // nlohmann keeps the last of duplicate keys silently, so a first SAX pass sees every key.
+  // (Its callback parser does too, but re-walks the parent object after each entry: 200,000
+  // entries took minutes.)
+  const std::string duplicate = first_duplicate_top_level_key(text);
   json root;
   try {
-    root = json::parse(text.begin(), text.end(), on_event);
+    root = json::parse(text.begin(), text.end());
   } catch (const json::exception& error) {
     std::string what = error.what();
     fail(file_name, "safetensors header is not valid JSON: " + what.substr(0, 200));

@@ -1,5 +1,7 @@
 #include "compiler/util/atomic_file.h"
 
+#include <signal.h>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,6 +22,36 @@ fs::path temp_path_for(const fs::path& target) {
   return target.parent_path() /
          ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
           std::to_string(counter++));
+}
+
+// The writer's pid in ".NAME.tmp.PID.N", or 0 when `name` is not of that form.
+static pid_t temp_file_writer(const std::string& name) {
+  if (name.size() < 8 || name[0] != '.') return 0;
+  const size_t last_dot = name.rfind('.');
+  const size_t pid_dot = last_dot == std::string::npos || last_dot == 0 ? std::string::npos : name.rfind('.', last_dot - 1);
+  if (pid_dot == std::string::npos || pid_dot < 5 || name.compare(pid_dot - 4, 4, ".tmp") != 0) return 0;
+  const std::string pid = name.substr(pid_dot + 1, last_dot - pid_dot - 1), n = name.substr(last_dot + 1);
+  auto digits = [](const std::string& s) {
+    return !s.empty() && s.size() < 10 && s.find_first_not_of("0123456789") == std::string::npos;
+  };
+  return digits(pid) && digits(n) ? static_cast<pid_t>(std::stol(pid)) : 0;
+}
+
+int remove_stale_temp_files(const fs::path& dir, const fs::path& skip) {
+  int removed = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (!skip.empty() && it->path() == skip) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    const pid_t writer = temp_file_writer(it->path().filename().string());
+    if (writer <= 0 || !it->is_regular_file(ec)) continue;
+    if (::kill(writer, 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to ask)
+    if (fs::remove(it->path(), ec)) ++removed;
+  }
+  return removed;
 }
 
 void fsync_path(const fs::path& path) {

@@ -26,6 +26,11 @@ bool read_file_into(const std::filesystem::path& path, std::string& bytes);
 /// Reads a whole file; throws RuntimeFailure if it cannot.
 std::string read_file_or_throw(const std::filesystem::path& path);
 
+/// Removes the temp files of temp_path_for's naming (".NAME.tmp.PID.N") under `dir`, at any
+/// depth, whose writer process is gone (killed mid-write); `skip` (e.g. a cache folder with its
+/// own rules) is not entered. Returns how many were removed. Never throws.
+int remove_stale_temp_files(const std::filesystem::path& dir, const std::filesystem::path& skip = {});
+
 /// A unique temp path next to `target` (same folder, so rename is atomic).
 std::filesystem::path temp_path_for(const std::filesystem::path& target);
 

@@ -11,7 +11,7 @@ namespace {
 struct BadInput {
   const char* what;
   const char* file;      // file to (over)write
-  const char* content;   // its new content
+  std::string content;   // its new content
   const char* location;  // expected "file:line:col" prefix (or "file:line")
   const char* message;   // expected part of the message
 };
@@ -78,17 +78,62 @@ const BadInput kCases[] = {
      "sprites/loot.yaml:5:5", "missing required key 'name'"},
     {"duplicate item names", "sprites/loot.yaml", "kind: items\nname: loot\npreset: plain\nitems:\n  - {name: a, prompt: x}\n  - {name: a, prompt: y}\n",
      "sprites/loot.yaml:6:12", "duplicate name 'a'"},
-    {"frame name that is not a safe path", "sprites/loot.yaml", "kind: items\nname: loot\npreset: plain\nitems:\n  - {name: ../evil, prompt: x}\n",
-     "rules/items.yaml", "would write outside the output folder"},
+    {"item name that is not a safe path: blamed where it was written", "sprites/loot.yaml",
+     "kind: items\nname: loot\npreset: plain\nitems:\n  - {name: ../../escape, prompt: x}\n",
+     "sprites/loot.yaml:5:12", "would write outside the output folder"},
+    {"animation name that is not a safe path: blamed where it was written", "sprites/hero.yaml",
+     "kind: character\nname: hero\npreset: fast\nprompt: a\nanimations:\n  walk: {frames: 1}\n  ../../escape: {frames: 2}\n",
+     "sprites/hero.yaml:7:3", "would write outside the output folder"},
+    {"nested aliases (billion laughs)", "sprites/hero.yaml",
+     "kind: character\nname: hero\na: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+     "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+     "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+     "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\nh: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n",
+     "sprites/hero.yaml:", "expands to more than"},
+    {"nesting deeper than any manifest", "sprites/hero.yaml",
+     "kind: character\nname: hero\nprompt: " + std::string(1000, '[') + std::string(1000, ']') + "\n",
+     "sprites/hero.yaml:3:", "levels of nesting"},
+    {"a rule counting to a billion", "sprites/bees.yaml", "kind: swarm\nname: bees\npreset: plain\nprompt: a bee\nn: 1000000000\n",
+     "sprites/bees.yaml:5:4", "a count of at most"},
+    {"a byte that is not UTF-8 in a prompt", "sprites/hero.yaml",
+     "kind: character\nname: hero\npreset: fast\nprompt: a kni\xffght\nanimations:\n  walk: {frames: 2}\n",
+     "sprites/hero.yaml:4:9", "expected UTF-8 text, got the byte 0xff"},
+    {"a quoted prompt left open at the end of the file", "sprites/hero.yaml",
+     "kind: character\nname: hero\npreset: fast\nanimations:\n  walk: {frames: 2}\nprompt: \"a knight",
+     "sprites/hero.yaml:6:9", "expected a closing quote"},
+    {".hex palette with a bad line", "palettes/warm.hex", "1a1c2c\n5d275d\nnot-a-colour\n", "palettes/warm.hex:3", "not-a-colour"},
+    {".gpl palette with a value over 255", "presets/plain.yaml", "pixel: {size: [32, 32], palette: palettes/bad.gpl}\n",
+     "palettes/bad.gpl:3", "256"},
+    {".gpl palette without its header", "presets/tiles.yaml", "pixel: {size: [32, 32], palette: palettes/headless.gpl}\n",
+     "palettes/headless.gpl:1", "GIMP Palette"},
+    {"pixel size larger than the generated image", "presets/plain.yaml", "size: [256, 256]\npixel: {size: [512, 512]}\n",
+     "presets/plain.yaml:2:16", "no larger than the generated image (256x256), got 512x512"},
+    {"pixel size larger than an override's generated image", "sprites/loot.yaml",
+     "kind: items\nname: loot\npreset: plain\noverrides: {size: [16, 16]}\nitems:\n  - {name: a, prompt: x}\n",
+     "presets/plain.yaml:2:16", "no larger than the generated image (16x16), got 32x32"},
+    {"output folder that is the project root", "dgxpx.yaml", "manifests: sprites\noutput: .\n", "dgxpx.yaml:2:9",
+     "holds the whole project"},
+    {"output folder that holds the presets", "dgxpx.yaml", "manifests: sprites\noutput: presets\n", "dgxpx.yaml:2:9",
+     "holds the presets"},
 };
+
+// Files the cases above refer to, written into every case's project.
+void write_case_support_files(const TempProject& p) {
+  p.write("palettes/bad.gpl", "GIMP Palette\nName: bad\n256 0 0 red\n");
+  p.write("palettes/headless.gpl", "255 0 0 red\n0 255 0 green\n");
+  p.write("rules/swarm.yaml",
+          "kind: swarm\nfields:\n  prompt: string\n  n: int\nexpand:\n  - {count: n, as: i}\n"
+          "frame: {name: \"b{i}\", prompt: \"{prompt}\", seed: \"{i}\"}\nsheet: {format: items}\n");
+}
 
 }  // namespace
 
 TEST_CASE("malformed input: file:line:col, expected vs found, exit 2, nothing written", "[integration][errors]") {
-  REQUIRE(sizeof(kCases) / sizeof(kCases[0]) >= 30);
+  REQUIRE(sizeof(kCases) / sizeof(kCases[0]) >= 45);
   for (const auto& c : kCases) {
     TempProject p;
     write_example_project(p);
+    write_case_support_files(p);
     p.write(c.file, c.content);
     RunResult r = p.dgxpx("build");
     INFO(c.what << "\nstderr: " << r.err);

@@ -246,3 +246,33 @@ TEST_CASE("a missing safetensors file is an InputError naming it", "[sdxl][safet
     REQUIRE(error.where().file == path.string());
   }
 }
+
+namespace {
+
+// A header of `count` 1-element F16 tensors named "layers.N.w", each 2 bytes, back to back;
+// `duplicate_last` repeats the first name at the end.
+std::string many_tensors_file(size_t count, bool duplicate_last) {
+  std::string header = "{";
+  for (size_t i = 0; i < count; ++i) {
+    const size_t index = duplicate_last && i + 1 == count ? 0 : i;
+    header += (i ? "," : "") + std::string("\"layers.") + std::to_string(index) +
+              ".w\":{\"dtype\":\"F16\",\"shape\":[1],\"data_offsets\":[" + std::to_string(2 * i) + "," +
+              std::to_string(2 * i + 2) + "]}";
+  }
+  return raw_file(header + "}", 2 * count);
+}
+
+}  // namespace
+
+// Real checkpoints hold thousands of tensors; a hostile header may hold hundreds of thousands
+// within the 100 MB limit. The duplicate-name check once rescanned the object per entry
+// (minutes at 200,000); the suite's timeout (tests/sdxl_weights.cmake) is what fails then.
+TEST_CASE("a header of 200,000 tensors parses in one pass and still finds a duplicate name",
+          "[sdxl][safetensors]") {
+  constexpr size_t kEntries = 200'000;
+  const auto header = parse_safetensors_header(many_tensors_file(kEntries, false), "many.safetensors");
+  REQUIRE(header.tensors.size() == kEntries);
+  REQUIRE(header.tensors.front().name == "layers.0.w");
+  require_rejected("many_duplicate.safetensors", many_tensors_file(kEntries, true),
+                   "'layers.0.w': the name appears twice");
+}

@@ -1,0 +1,40 @@
+// How a change reads: word_diff shows the words that differ with a little context, and
+// summarize_changes names the field and the part of the asset it touched.
+#include <catch2/catch.hpp>
+
+#include "compiler/plan/record_diff.h"
+
+using namespace dgxpx::plan;
+
+TEST_CASE("word_diff shows the differing words with context, both sides distinct", "[plan][diff]") {
+  const std::string before =
+      "pixel art, a knight in blue armor, standing idle, breathing slowly, weight on the back foot, facing down";
+  const std::string after =
+      "pixel art, a knight in blue armor, standing idle, breathing deeply, weight on the back foot, facing down";
+  CHECK(word_diff(before, after) == "… standing idle, breathing [-slowly,-] {+deeply,+} weight on the …");
+  CHECK(word_diff("a b c", "a b c d") == "a b c {+d+}");
+  CHECK(word_diff("x a b c", "a b c") == "[-x-] a b c");
+  CHECK(word_diff("same words", "same words") == "(no change)");
+  CHECK(word_diff("same  words", "same words") == "(only spacing changed)");
+  // Two edits far apart: each with its own context, the middle elided.
+  CHECK(word_diff("one two three four five six seven eight nine ten", "uno two three four five six seven eight nine diez") ==
+        "[-one-] {+uno+} two three four … seven eight nine [-ten-] {+diez+}");
+}
+
+namespace {
+
+FieldChange prompt_change(const std::string& step, const std::string& before, const std::string& after) {
+  return {StepKind::gen, step, FieldChange::What::changed, "prompt", before, after};
+}
+
+}  // namespace
+
+TEST_CASE("summarize_changes names the field and the animation it touched", "[plan][diff]") {
+  std::vector<FieldChange> changes = {prompt_change("hero/idle/down/0", "standing", "resting"),
+                                      prompt_change("hero/idle/up/0", "standing", "resting")};
+  CHECK(summarize_changes(changes, "hero", 10) == "prompt of idle changed");
+  const auto lines = describe_changes(changes, "hero");
+  REQUIRE(lines.size() == 1);  // one field changed the same way in two frames: one line
+  CHECK_THAT(lines[0], Catch::Contains("idle/down/0") && Catch::Contains("idle/up/0") &&
+                           Catch::Contains("'standing' → 'resting'"));
+}
