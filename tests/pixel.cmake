@@ -11,8 +11,6 @@ dgxpx_test_suite(dgxpx_pixel_tests
     ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_downscale_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_transparency_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_pixelize_test.cpp
-    ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_pixelize_command_test.cpp
-    ${PROJECT_SOURCE_DIR}/compiler/cli/pixelize_command.cpp
   LIBS dgxpx_pixel_core)
 
 # Needs Debian's crawl-tiles-data (scripts/setup.sh installs it); missing data fails the test.

@@ -1,6 +1,7 @@
 #include "compiler/cli/ninja_process.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,9 +40,18 @@ int run_ninja(const NinjaRun& run, const std::function<void(const std::string&)>
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
   posix_spawn_file_actions_addchdir_np(&actions, run.directory.c_str());
+  // ninja starts with no signal blocked whatever this process blocks (`dgxpx watch` blocks
+  // SIGINT and SIGTERM to read them from a signalfd), so Ctrl-C still stops a build.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t no_signals;
+  sigemptyset(&no_signals);
+  posix_spawnattr_setsigmask(&attributes, &no_signals);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
   pid_t pid;
-  int rc = ::posix_spawnp(&pid, "ninja", &actions, nullptr, argv.data(), envp.data());
+  int rc = ::posix_spawnp(&pid, "ninja", &actions, &attributes, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   ::close(pipe_fds[1]);
   if (rc != 0) {
     ::close(pipe_fds[0]);

@@ -57,7 +57,7 @@ void ProgressPrinter::line(const std::string& text, Clock::time_point now) {
   }
   if (quiet_) return;
   std::string shown = text;
-  const std::string rate = throughput_text(gen_finished_, now, gen_done_, gen_expected_);
+  const std::string rate = throughput(now);
   if (!rate.empty()) shown += " · " + rate;
   if (tty_) {
     std::fprintf(stderr, "\r%s\033[K", shown.c_str());

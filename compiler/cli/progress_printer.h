@@ -23,6 +23,10 @@ class ProgressPrinter {
   /// Ends an open progress line.
   void finish();
   int progress_lines() const { return progress_lines_; }
+  /// What the line shows after the step counts at `now` ("" until two gen steps finished).
+  std::string throughput(Clock::time_point now) const {
+    return throughput_text(gen_finished_, now, gen_done_, gen_expected_);
+  }
 
   /// "0.8 img/s, gen steps left ~35 s" for gen steps finished at `finished` times (the last
   /// minute of them), `done` of `expected`; "" until two have finished.

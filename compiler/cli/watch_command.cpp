@@ -114,22 +114,29 @@ class Watcher {
   WatchSet set_;
 };
 
-// Ctrl-C and SIGTERM end the watch between builds; during a build they stop it as usual.
+// Ctrl-C and SIGTERM end the watch: read from a signalfd between builds. They are blocked in
+// this thread before any other thread exists, so no thread (a build's) takes them instead;
+// ninja and the worker start with nothing blocked, so Ctrl-C still stops a running build.
 class StopSignals {
  public:
   StopSignals() {
     sigemptyset(&set_);
     sigaddset(&set_, SIGINT);
     sigaddset(&set_, SIGTERM);
-    block();
+    ::sigprocmask(SIG_BLOCK, &set_, nullptr);
     fd_ = ::signalfd(-1, &set_, SFD_CLOEXEC | SFD_NONBLOCK);
-    unblock();
     if (fd_ < 0) throw util::RuntimeFailure(std::string("cannot watch signals: ") + std::strerror(errno));
   }
-  ~StopSignals() { ::close(fd_); }
+  ~StopSignals() {
+    ::close(fd_);
+    ::sigprocmask(SIG_UNBLOCK, &set_, nullptr);
+  }
   int fd() const { return fd_; }
-  void block() { ::sigprocmask(SIG_BLOCK, &set_, nullptr); }
-  void unblock() { ::sigprocmask(SIG_UNBLOCK, &set_, nullptr); }
+  /// Consumes a queued signal (one left queued would be delivered, and kill us, on unblocking).
+  bool take() {
+    signalfd_siginfo info;
+    return ::read(fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info);
+  }
 
  private:
   sigset_t set_;
@@ -142,9 +149,9 @@ int build_once(const GlobalOptions& global, const BuildOptions& options) {
 }
 
 int run_watch(const GlobalOptions& global, const WatchOptions& options) {
+  StopSignals signals;  // first: before anything starts a thread
   const fs::path root = project_root(global);
   Watcher watcher;
-  StopSignals signals;
   WatchSet last_good;
   while (true) {
     const int status = build_once(global, options.build);
@@ -158,7 +165,6 @@ int run_watch(const GlobalOptions& global, const WatchOptions& options) {
     if (!global.quiet)
       spdlog::info("watching {} folders for changes (Ctrl-C to stop)", watcher.folder_count());
 
-    signals.block();
     std::set<fs::path> changed;
     using Clock = std::chrono::steady_clock;
     std::optional<Clock::time_point> settle_until;
@@ -170,10 +176,7 @@ int run_watch(const GlobalOptions& global, const WatchOptions& options) {
             0, std::chrono::duration_cast<std::chrono::milliseconds>(*settle_until - Clock::now()).count()));
       const int ready = ::poll(fds, 2, timeout);
       if (ready < 0 && errno != EINTR) throw util::RuntimeFailure(std::string("poll: ") + std::strerror(errno));
-      if (fds[1].revents & POLLIN) {
-        signals.unblock();
-        return kExitOk;  // Ctrl-C between builds is how a watch ends
-      }
+      if ((fds[1].revents & POLLIN) && signals.take()) return kExitOk;  // Ctrl-C between builds ends a watch
       if (fds[0].revents & POLLIN) {
         auto more = watcher.drain();
         if (!more.empty()) {
@@ -184,7 +187,6 @@ int run_watch(const GlobalOptions& global, const WatchOptions& options) {
         break;
       }
     }
-    signals.unblock();
     if (!global.quiet) {
       const fs::path& first = *changed.begin();
       spdlog::info("changed: {}{}", manifest::display_path(manifest::load_project(root), first),

@@ -96,11 +96,9 @@ std::string render_runs(const std::vector<Run>& runs) {
       parts.push_back(join(w, 0, w.size()));
       continue;
     }
-    std::string text;
-    if (keep_front > 0) text = join(w, 0, keep_front) + " ";
-    text += "…";
-    if (keep_back > 0) text += join(w, w.size() - keep_back, w.size());
-    parts.push_back(text);
+    if (keep_front > 0) parts.push_back(join(w, 0, keep_front));
+    parts.push_back("…");
+    if (keep_back > 0) parts.push_back(join(w, w.size() - keep_back, w.size()));
   }
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : " ") + p;
@@ -143,7 +141,11 @@ bool inherited(const FieldChange& c) {
   if (c.what != FieldChange::What::changed) return false;
   if (c.kind == StepKind::pixel && c.field == "gen") return true;
   if (c.kind == StepKind::pack && c.field.rfind("frame ", 0) == 0) {
-    auto layout = [](const std::string& v) { return v.substr(std::min(v.find(' '), v.size())); };
+    // "pixel 4a0d7e601d2c x,y wxh 120ms": what follows the frame's pixel key
+    auto layout = [](std::string v) {
+      if (v.rfind("pixel ", 0) == 0) v.erase(0, 6);
+      return v.substr(std::min(v.find(' '), v.size()));
+    };
     return layout(c.before) == layout(c.after);
   }
   return false;

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include "compiler/util/error.h"
 
@@ -32,9 +33,11 @@ static pid_t temp_file_writer(const std::string& name) {
   if (pid_dot == std::string::npos || pid_dot < 5 || name.compare(pid_dot - 4, 4, ".tmp") != 0) return 0;
   const std::string pid = name.substr(pid_dot + 1, last_dot - pid_dot - 1), n = name.substr(last_dot + 1);
   auto digits = [](const std::string& s) {
-    return !s.empty() && s.size() < 10 && s.find_first_not_of("0123456789") == std::string::npos;
+    return !s.empty() && s.size() <= 10 && s.find_first_not_of("0123456789") == std::string::npos;
   };
-  return digits(pid) && digits(n) ? static_cast<pid_t>(std::stol(pid)) : 0;
+  if (!digits(pid) || !digits(n)) return 0;
+  const long long value = std::stoll(pid);
+  return value <= std::numeric_limits<pid_t>::max() ? static_cast<pid_t>(value) : 0;
 }
 
 int remove_stale_temp_files(const fs::path& dir, const fs::path& skip) {

@@ -1,6 +1,7 @@
 #include "compiler/worker/launcher.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,6 +37,14 @@ void close_inherited_fds() {
   if (::syscall(SYS_close_range, 3u, ~0u, 0u) == 0) return;
 #endif
   for (int fd = 3; fd < 4096; ++fd) ::close(fd);
+}
+
+// In a child about to exec: a signal mask survives exec, and `dgxpx watch` blocks SIGINT and
+// SIGTERM (it reads them from a signalfd); the worker must be stoppable by them.
+void unblock_signals() {
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
 std::vector<char*> argv_of(std::vector<std::string>& args) {
@@ -90,6 +99,7 @@ WorkerConnection connect_shared_worker(const LaunchOptions& options) {
   const pid_t child = ::fork();
   if (child < 0) throw util::RuntimeFailure("cannot start the generation worker: fork: " + errno_text());
   if (child == 0) {
+    unblock_signals();
     ::setsid();  // not in the build's process group: Ctrl-C on the build reaches it by its pid check
     const int null_fd = ::open("/dev/null", O_RDONLY);
     const int log_fd = ::open(paths.output_log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -135,6 +145,7 @@ WorkerConnection start_private_worker(const LaunchOptions& options) {
   const pid_t child = ::fork();
   if (child < 0) throw util::RuntimeFailure("cannot start dgxpx-sdxl: fork: " + errno_text());
   if (child == 0) {
+    unblock_signals();
     ::dup2(to_worker[0], 0);   // dup2 clears close-on-exec on the copies
     ::dup2(from_worker[1], 1);
     close_inherited_fds();

@@ -154,7 +154,7 @@ TEST_CASE("a rebuilt sheet rewrites only the files whose bytes changed", "[integ
   write_example_project(p);
   build(p);
   const auto before = snapshot(p);
-  replace_in(p, "sprites/loot.yaml", "iron sword}\n  - {name: potion", "steel sword}\n  - {name: potion");
+  replace_in(p, "sprites/loot.yaml", "iron sword}\n  - {name: potion", "green sword}\n  - {name: potion");
   CHECK(build(p).summary["ran"]["pack"] == 1);
   const auto after = snapshot(p);
   CHECK(after.at("assets/loot/potion.png") == before.at("assets/loot/potion.png"));

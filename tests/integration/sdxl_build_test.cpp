@@ -8,7 +8,7 @@
 
 using namespace dgxpx::testing;
 
-TEST_CASE("dgxpx build on the tiny SDXL model; a replaced LoRA reruns exactly its assets", "[integration][sdxl]") {
+TEST_CASE("dgxpx build on the tiny SDXL model, a replaced LoRA reruns exactly its assets", "[integration][sdxl]") {
   auto tiny = sdxl_tiny();
   TempProject p;
   p.write("dgxpx.yaml", "manifests: sprites\nworker: {keep_warm: 120}\n");

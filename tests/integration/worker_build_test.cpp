@@ -69,7 +69,7 @@ TEST_CASE("a -j4 build loads the model once and batches its requests", "[integra
   CHECK_FALSE(p.exists(".dgxpx/worker.pid"));
 }
 
-TEST_CASE("a worker killed mid-build fails its waiting steps; the next build completes", "[integration][worker]") {
+TEST_CASE("a worker killed mid-build fails its waiting steps, the next build completes", "[integration][worker]") {
   TempProject p;
   write_items_project(p, 24, "worker: {max_batch: 2}\n");
   auto build = std::async(std::launch::async, [&p] { return p.dgxpx("build -j4 --json"); });

@@ -156,7 +156,7 @@ std::string read_header(int fd) {
 
 }  // namespace
 
-TEST_CASE("concurrent compatible requests share a batch; one generator per model", "[worker]") {
+TEST_CASE("concurrent compatible requests share a batch, one generator per model", "[worker]") {
   Calls calls;
   worker::ServerOptions options;
   options.max_batch = 4;
@@ -245,7 +245,7 @@ TEST_CASE("a running batch whose clients all disconnect is abandoned", "[worker]
   CHECK(server.connect().status()["cancelled"] == 1);
 }
 
-TEST_CASE("malformed, oversized and wrong-version requests are rejected; the worker stays up", "[worker]") {
+TEST_CASE("malformed, oversized and wrong-version requests are rejected, the worker stays up", "[worker]") {
   Calls calls;
   RunningServer server(calls);
   SECTION("not JSON") {
@@ -302,7 +302,7 @@ TEST_CASE("generator errors reach the client as the step's own error kind", "[wo
   CHECK(server.connect().generate(spec_named("ok", 3), std::nullopt).pixels[0].r == 3);
 }
 
-TEST_CASE("a stale socket file is replaced; a live one is left to its worker", "[worker]") {
+TEST_CASE("a stale socket file is replaced, a live one is left to its worker", "[worker]") {
   std::random_device rd;
   const fs::path dir = fs::temp_directory_path() / ("dgxpx-socket-test-" + std::to_string(rd()));
   fs::create_directories(dir);
