@@ -166,6 +166,19 @@ TEST_CASE("command-line misuse exits 2", "[integration][errors]") {
   CHECK(p.dgxpx("build -j many").exit_code == 2);
   CHECK(p.dgxpx("gc --max-size lots").exit_code == 2);
   CHECK(p.dgxpx("explain nobody").exit_code == 2);
+  RunResult unknown_flag = p.dgxpx("build --frobnicate");
+  CHECK(unknown_flag.exit_code == 2);
+  CHECK_THAT(unknown_flag.err, Catch::Contains("--frobnicate") && Catch::Contains("dgxpx build --help"));
+  CHECK(p.dgxpx("status extra").exit_code == 2);
+  // --help is an answer, not misuse; completion knows every command's options.
+  RunResult help = p.dgxpx("build --help");
+  CHECK(help.exit_code == 0);
+  CHECK_THAT(help.out, Catch::Contains("--dry-run") && Catch::Contains("exit status"));
+  RunResult completion = p.dgxpx("completion");
+  CHECK(completion.exit_code == 0);
+  CHECK_THAT(completion.out, Catch::Contains("complete -o filenames -F _dgxpx dgxpx") &&
+                                 Catch::Contains("watch) words=\"") && Catch::Contains("--debounce"));
+  CHECK_FALSE(p.exists(".dgxpx"));
   TempProject empty;
   RunResult r = empty.dgxpx("build");
   CHECK(r.exit_code == 2);
