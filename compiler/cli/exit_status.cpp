@@ -26,11 +26,7 @@ std::optional<int> parse_command_line(CLI::App& app, std::vector<std::string> ar
   try {
     app.parse(args);
     return std::nullopt;
-  } catch (const CLI::Success& e) {  // --help, --version
-    return app.exit(e);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --help-all and --version derive from it
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     // The innermost command that was named, for "see dgxpx build --help".
