@@ -25,15 +25,6 @@ static std::string quoted(const std::string& text) {
   return out + "\"";
 }
 
-static std::string animation_name(const std::string& tag, const std::string& slash_replacement) {
-  std::string out;
-  for (char c : tag) {
-    if (c == '/') out += slash_replacement;
-    else out += c;
-  }
-  return out;
-}
-
 std::string godot_sprite_frames(const PackedSheet& sheet, const GodotSpriteFramesOptions& options) {
   const std::string texture = options.texture_path.empty() ? sheet.image_file_name
                                                            : options.texture_path;
@@ -71,7 +62,7 @@ std::string godot_sprite_frames(const PackedSheet& sheet, const GodotSpriteFrame
           << "\"texture\": SubResource(\"AtlasTexture_" << sub_id[size_t(i)] << "\")\n}";
     }
     out << "],\n\"loop\": " << (tag.loop ? "true" : "false") << ",\n"
-        << "\"name\": &" << quoted(animation_name(tag.name, options.slash_replacement)) << ",\n"
+        << "\"name\": &" << quoted(tag.name) << ",\n"
         << "\"speed\": " << godot_real(1000.0 / step) << "\n}";
   }
   out << "]\n";

@@ -79,7 +79,7 @@ class AssetPlanner {
                   : asset.rule->format == manifest::SheetFormat::tileset ? "tileset"
                                                                          : "items";
     pack.output_dir = output_;
-    pack.godot = project_.godot;
+    pack.formats = project_.outputs;
     std::vector<util::Digest> pixel_keys;
     std::vector<std::string> pack_inputs;
 
