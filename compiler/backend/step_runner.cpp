@@ -129,7 +129,7 @@ static std::vector<pixel::OutputFile> pack_files(const PackSpec& spec) {
     sheet.image_file_name = base + ".png";
     sheet.where = where;
     for (const auto& f : spec.frames) {
-      if (sheet.rows.empty() || sheet.rows.back().tag != prefix + f.row) sheet.rows.push_back({prefix + f.row, {}, true});
+      if (sheet.rows.empty() || sheet.rows.back().tag != prefix + f.row) sheet.rows.push_back({prefix + f.row, {}, f.loop});
       sheet.rows.back().frames.push_back({prefix + f.name, sprite(f), f.duration_ms});
     }
     return pixel::character_output_files(pixel::pack_character_sheet(sheet), spec.name, formats);

@@ -71,7 +71,7 @@ void from_json(const json& j, PixelSpec& s) {
 }
 
 void to_json(json& j, const PackFrameSpec& s) {
-  j = json{{"name", s.name}, {"input", s.input}, {"row", s.row}, {"tag", s.tag}, {"duration_ms", s.duration_ms}};
+  j = json{{"name", s.name}, {"input", s.input}, {"row", s.row}, {"tag", s.tag}, {"duration_ms", s.duration_ms}, {"loop", s.loop}};
 }
 void from_json(const json& j, PackFrameSpec& s) {
   j.at("name").get_to(s.name);
@@ -79,6 +79,7 @@ void from_json(const json& j, PackFrameSpec& s) {
   j.at("row").get_to(s.row);
   j.at("tag").get_to(s.tag);
   j.at("duration_ms").get_to(s.duration_ms);
+  j.at("loop").get_to(s.loop);
 }
 
 void to_json(json& j, const PackSpec& s) {

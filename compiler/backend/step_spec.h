@@ -55,6 +55,7 @@ struct PackFrameSpec {
   std::string row;    // sheet row ("walk/down"); "" for grids
   std::string tag;    // frameTags name; "" for none
   int duration_ms = 100;
+  bool loop = true;   // whether its row's animation loops
 };
 
 /// sprites → sheet + atlas (+ individual files).

@@ -66,6 +66,7 @@ struct ExpectedFrame {
 struct ExpectedAnimation {
   std::string name;
   std::vector<size_t> frames;  // indices into ExpectedAsset::frames
+  bool loop = true;
 };
 
 struct ExpectedAsset {
@@ -90,7 +91,7 @@ std::vector<ExpectedAsset> expected_assets(const TempProject& p) {
       const std::string animation = asset.name + "/" + f["row"].get<std::string>();
       if (!character) continue;
       if (asset.animations.empty() || asset.animations.back().name != animation)
-        asset.animations.push_back({animation, {}});
+        asset.animations.push_back({animation, {}, f["loop"].get<bool>()});
       asset.animations.back().frames.push_back(asset.frames.size() - 1);
     }
     assets.push_back(std::move(asset));
@@ -195,7 +196,7 @@ void check_engine(const EngineRun& run, const Json& report, const std::vector<Ex
         CHECK(pixel_mismatch(frame, want.sprite) == "");
       }
     }
-    // Every animation shows the right frame at each millisecond, and loops.
+    // Every animation shows the right frame at each millisecond, and loops or stops.
     for (const std::string suffix : {".json", ".hash.json"}) {
       const bool hash = suffix == std::string(".hash.json");
       if (!character || (hash && !run.plays_hash_animations)) continue;
@@ -211,18 +212,19 @@ void check_engine(const EngineRun& run, const Json& report, const std::vector<Ex
         REQUIRE(shown != nullptr);
         REQUIRE_FALSE(shown->contains("missing"));
         // Two cycles, the page's limit: frame k appears when the durations before it are over.
+        // A play-once animation stops on its last frame when its durations are over.
         int total = 0;
         for (size_t index : animation.frames) total += asset.frames[index].duration_ms;
         Json expected = Json::array();
-        for (int t = 0, cycle = 0; cycle < 2; ++cycle)
+        for (int t = 0, cycle = 0; cycle < (animation.loop ? 2 : 1); ++cycle)
           for (size_t index : animation.frames) {
             const ExpectedFrame& f = asset.frames[index];
             if (expected.empty() || expected.back()["frame"] != (hash ? f.hash_name : f.array_name))
               expected.push_back({{"t", t}, {"frame", hash ? f.hash_name : f.array_name}});
             t += f.duration_ms;
           }
-        expected.push_back({{"t", 2 * total}, {"frame", expected[0]["frame"]}});
-        if (animation.frames.size() == 1) expected = Json::array({expected[0]});
+        if (animation.loop && animation.frames.size() > 1)
+          expected.push_back({{"t", 2 * total}, {"frame", expected[0]["frame"]}});
         const Json& changes = (*shown)["changes"];
         INFO("shown " << changes.dump() << "\nexpected " << expected.dump());
         REQUIRE(changes.size() == expected.size());
@@ -231,7 +233,13 @@ void check_engine(const EngineRun& run, const Json& report, const std::vector<Ex
           const int late = changes[i]["t"].get<int>() - expected[i]["t"].get<int>();
           CHECK((late >= 0 && late <= run.late_ms));
         }
-        CHECK((*shown)["stopped"].is_null());  // loops: never stops
+        if (animation.loop) {
+          CHECK((*shown)["stopped"].is_null());
+        } else {
+          REQUIRE((*shown)["stopped"].is_number());
+          const int late = (*shown)["stopped"].get<int>() - total;
+          CHECK((late >= 0 && late <= run.late_ms));
+        }
       }
     }
   }
@@ -251,11 +259,13 @@ TEST_CASE("Phaser 3, Phaser 4 and PixiJS 8 load every output and play every anim
   TempProject p;
   write_example_project(p);
   // A second character with the hero's animation names, other frame counts and timings: a
-  // clash between the two would play one's animation from the other's texture.
+  // clash between the two would play one's animation from the other's texture. Its attack
+  // plays once.
   p.write("sprites/knight.yaml",
           "kind: character\nname: knight\npreset: plain\nprompt: a knight in red armor\nseed: 11\n"
           "directions: [down, up]\nanimations:\n  idle: {prompt: standing, frames: 3, duration: 250}\n"
-          "  walk: {prompt: walking, frames: 2, duration: 90}\n");
+          "  walk: {prompt: walking, frames: 2, duration: 90}\n"
+          "  attack: {prompt: swinging a sword, frames: 3, duration: 70, loop: false}\n");
   p.write("dgxpx.yaml", "manifests: sprites\noutput: assets\noutputs: [aseprite, texturepacker]\n");
   const RunResult build = p.dgxpx("build --json");
   INFO(build.out << build.err);
@@ -275,6 +285,10 @@ TEST_CASE("Phaser 3, Phaser 4 and PixiJS 8 load every output and play every anim
   }
   REQUIRE(kinds == std::set<std::string>{"character", "tileset", "items"});
   REQUIRE(plan["characters"].size() == 2);
+  bool plays_once = false;
+  for (const ExpectedAsset& asset : assets)
+    for (const ExpectedAnimation& animation : asset.animations) plays_once = plays_once || !animation.loop;
+  REQUIRE(plays_once);
   p.write("engine-plan.json", plan.dump());
 
   const std::vector<EngineRun> runs = {{"/pages/phaser.html?phaser=phaser3", false, false, 0},
