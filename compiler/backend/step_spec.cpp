@@ -103,7 +103,7 @@ std::vector<std::string> PackSpec::output_names() const {
   if (wants("aseprite")) out.push_back(name + ".json");
   if (wants("texturepacker")) out.push_back(name + ".hash.json");
   if (format == "tileset" && wants("tiled")) out.push_back(name + ".tsx");
-  if (format == "character" && wants("godot")) out.push_back(name + ".tres");
+  if (format != "items" && wants("godot")) out.push_back(name + ".tres");
   if (format == "items")
     for (const auto& f : frames) out.push_back(name + "/" + f.name + ".png");
   return out;

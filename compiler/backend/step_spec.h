@@ -69,7 +69,7 @@ struct PackSpec {
   std::vector<PackFrameSpec> frames;
 
   /// Every output file, relative to output_dir: "<name>.png", then per format "<name>.json",
-  /// "<name>.hash.json", ".tsx" (tilesets), ".tres" (characters), then the items' own
+  /// "<name>.hash.json", ".tsx" (tilesets), ".tres" (characters, tilesets), then the items' own
   /// "<name>/<item>.png".
   std::vector<std::string> output_names() const;
   /// output_names() prefixed with output_dir.

@@ -16,7 +16,7 @@ inline constexpr const char* kProjectFile = "dgxpx.yaml";
 ///   aseprite       <name>.json       Aseprite json-array: Phaser load.aseprite, PixiJS, Aseprite readers
 ///   texturepacker  <name>.hash.json  TexturePacker json-hash, frames by name: Phaser load.atlas, PixiJS
 ///   tiled          <name>.tsx        Tiled tileset (tilesets)
-///   godot          <name>.tres       Godot 4 SpriteFrames (characters)
+///   godot          <name>.tres       Godot 4 SpriteFrames (characters) or TileSet (tilesets)
 inline const std::vector<std::string> kOutputFormats = {"aseprite", "texturepacker", "tiled", "godot"};
 inline const std::vector<std::string> kDefaultOutputs = {"aseprite", "texturepacker", "tiled"};
 

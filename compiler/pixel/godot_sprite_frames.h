@@ -19,6 +19,9 @@ struct GodotSpriteFramesOptions {
 /// Frames outside every tag are not referenced. Deterministic: fixed ids and number format.
 std::string godot_sprite_frames(const PackedSheet& sheet, const GodotSpriteFramesOptions& options = {});
 
+/// A Godot text-resource string literal: quoted, with '"' and '\\' escaped.
+std::string godot_string(const std::string& text);
+
 /// Formats a number the way Godot's text resources do: shortest round-trip digits, always with
 /// a '.' (e.g. "10.0", "0.5", "33.333333333333336").
 std::string godot_real(double value);

@@ -2,6 +2,7 @@
 
 #include "compiler/pixel/atlas_json.h"
 #include "compiler/pixel/godot_sprite_frames.h"
+#include "compiler/pixel/godot_tileset.h"
 #include "compiler/pixel/png_io.h"
 #include "compiler/pixel/tiled_tileset.h"
 #include "compiler/util/atomic_file.h"
@@ -42,6 +43,7 @@ std::vector<OutputFile> tileset_output_files(const PackedSheet& tileset, const s
                                              const OutputFormats& formats) {
   auto files = sheet_and_atlases(tileset, base, ArrayFilenames::name, formats);
   if (formats.tiled) files.push_back({base + ".tsx", tiled_tileset(tileset)});
+  if (formats.godot) files.push_back({base + ".tres", godot_tileset(tileset)});
   return files;
 }
 

@@ -21,7 +21,7 @@ struct OutputFormats {
   bool aseprite = true;       // <base>.json: Aseprite json-array (Phaser load.aseprite, Pixi)
   bool texturepacker = true;  // <base>.hash.json: TexturePacker json-hash, frames by name
   bool tiled = true;          // <base>.tsx: Tiled tileset (tilesets)
-  bool godot = false;         // <base>.tres: Godot 4 SpriteFrames (characters)
+  bool godot = false;         // <base>.tres: Godot 4 SpriteFrames (characters), TileSet (tilesets)
 };
 
 /// The sheet PNG (at the sheet's image_file_name, in the base's folder), then the selected

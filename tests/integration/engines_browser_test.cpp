@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -266,7 +267,7 @@ TEST_CASE("Phaser 3, Phaser 4 and PixiJS 8 load every output and play every anim
           "directions: [down, up]\nanimations:\n  idle: {prompt: standing, frames: 3, duration: 250}\n"
           "  walk: {prompt: walking, frames: 2, duration: 90}\n"
           "  attack: {prompt: swinging a sword, frames: 3, duration: 70, loop: false}\n");
-  p.write("dgxpx.yaml", "manifests: sprites\noutput: assets\noutputs: [aseprite, texturepacker]\n");
+  p.write("dgxpx.yaml", "manifests: sprites\noutput: assets\noutputs: [aseprite, texturepacker, godot]\n");
   const RunResult build = p.dgxpx("build --json");
   INFO(build.out << build.err);
   REQUIRE(build.exit_code == 0);
@@ -289,6 +290,22 @@ TEST_CASE("Phaser 3, Phaser 4 and PixiJS 8 load every output and play every anim
   for (const ExpectedAsset& asset : assets)
     for (const ExpectedAnimation& animation : asset.animations) plays_once = plays_once || !animation.loop;
   REQUIRE(plays_once);
+
+  // Godot's SpriteFrames name each animation exactly as the atlases do.
+  for (const ExpectedAsset& asset : assets) {
+    if (asset.format != "character") continue;
+    std::vector<std::string> godot, atlas;
+    const std::string tres = p.read("assets/" + asset.name + ".tres");
+    const std::regex name(R"re("name": &"([^"]*)")re");
+    for (auto it = std::sregex_iterator(tres.begin(), tres.end(), name); it != std::sregex_iterator(); ++it)
+      godot.push_back((*it)[1]);
+    const Json json = Json::parse(p.read("assets/" + asset.name + ".json"));
+    for (const Json& tag : json["meta"]["frameTags"]) atlas.push_back(tag["name"]);
+    std::vector<std::string> expected;
+    for (const ExpectedAnimation& animation : asset.animations) expected.push_back(animation.name);
+    CHECK(atlas == expected);
+    CHECK(godot == expected);
+  }
   p.write("engine-plan.json", plan.dump());
 
   const std::vector<EngineRun> runs = {{"/pages/phaser.html?phaser=phaser3", false, false, 0},

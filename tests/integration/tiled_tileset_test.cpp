@@ -2,12 +2,16 @@
 // --export-tileset` reads it as a map editor would and writes Tiled's own JSON, and what Tiled
 // understood is checked against the pack step's inputs: the tile size, the grid, and for each
 // tile id, its name and variation properties and the pixels Tiled's grid slices from the sheet.
+// The Godot TileSet .tres next to it must name the same tiles at the same cells.
 // A missing Tiled fails the test with a message; it never skips.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 
 #include "compiler/pixel/png_io.h"
@@ -32,6 +36,25 @@ std::string property(const Json& tile, const std::string& name) {
   return "(none)";
 }
 
+// (tile id, name, variation) of every tile a Godot TileSet .tres defines, ids computed from its
+// atlas coordinates as Tiled numbers cells.
+std::set<std::tuple<int, std::string, std::string>> godot_tiles(const std::string& tres, int columns) {
+  std::map<std::pair<int, int>, std::pair<std::string, std::string>> tiles;
+  const std::regex data(R"(^(\d+):(\d+)/0/custom_data_([01]) = (.*)$)");
+  std::istringstream lines(tres);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (!std::regex_match(line, m, data)) continue;
+    auto& tile = tiles[{std::stoi(m[1]), std::stoi(m[2])}];
+    std::string value = m[4];
+    if (value.size() >= 2 && value.front() == '"') value = value.substr(1, value.size() - 2);
+    (m[3] == "0" ? tile.first : tile.second) = value;
+  }
+  std::set<std::tuple<int, std::string, std::string>> out;
+  for (const auto& [coords, tile] : tiles) out.insert({coords.second * columns + coords.first, tile.first, tile.second});
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("Tiled reads every .tsx: tile size, grid, names and pixels per tile id", "[integration][tiled]") {
@@ -39,6 +62,7 @@ TEST_CASE("Tiled reads every .tsx: tile size, grid, names and pixels per tile id
     FAIL("Tiled not found at " << tiled_path() << ": install Debian's `tiled` package or set DGXPX_TILED");
   TempProject p;
   write_example_project(p);
+  p.write("dgxpx.yaml", "manifests: sprites\noutput: assets\noutputs: [tiled, godot]\n");
   // A second tileset whose tiles have uneven variation counts: rows with empty cells.
   p.write("sprites/cave.yaml",
           "kind: tileset\nname: cave\npreset: tiles\nprompt: cave\n"
@@ -86,11 +110,13 @@ TEST_CASE("Tiled reads every .tsx: tile size, grid, names and pixels per tile id
     CHECK(tileset["imageheight"] == sheet.height);
     const int columns = tileset["columns"], margin = tileset["margin"], spacing = tileset["spacing"];
     std::map<std::string, int> seen;
+    std::set<std::tuple<int, std::string, std::string>> tiled_tiles;
     for (const Json& tile : tileset["tiles"]) {
       const int id = tile["id"];
       const std::string tile_name = property(tile, "name"), variation = property(tile, "variation");
       INFO("tile id " << id << ": " << tile_name << " variation " << variation);
       ++seen[tile_name + "/" + variation];
+      tiled_tiles.insert({id, tile_name, variation});
       const Image* want = nullptr;
       for (const auto& [n, images] : tiles)
         for (size_t v = 0; v < images.size(); ++v)
@@ -109,6 +135,7 @@ TEST_CASE("Tiled reads every .tsx: tile size, grid, names and pixels per tile id
     for (const auto& t : tiles) frames += t.second.size();
     CHECK(seen.size() == frames);  // each variation exactly once (duplicates collapse the map)
     for (const auto& [key, count] : seen) CHECK(count == 1);
+    CHECK(godot_tiles(p.read("assets/" + name + ".tres"), columns) == tiled_tiles);
   }
   CHECK(tilesets == 2);
 }

@@ -97,16 +97,18 @@ TEST_CASE("character outputs: sheet, both atlas layouts and Godot .tres", "[pixe
   CHECK_THROWS_AS(pixel::character_output_files(sheet, "../hero", {}), util::InputError);
 }
 
-TEST_CASE("tileset outputs: sheet, atlases and a Tiled tileset, no Godot SpriteFrames", "[pixel][pack_output]") {
+TEST_CASE("tileset outputs: sheet, atlases, a Tiled tileset and a Godot TileSet", "[pixel][pack_output]") {
   pixel::TilesetSpec tiles;
   tiles.name = "forest";
   tiles.image_file_name = "forest.png";
   tiles.tiles = {{"grass", {pattern(8, 8, 5)}}};
   const auto files = pixel::tileset_output_files(pixel::pack_tileset_sheet(tiles), "maps/forest", every_format());
   CHECK(names_of(files) == std::vector<std::string>{"maps/forest.png", "maps/forest.json",
-                                                    "maps/forest.hash.json", "maps/forest.tsx"});
+                                                    "maps/forest.hash.json", "maps/forest.tsx",
+                                                    "maps/forest.tres"});
   CHECK_THAT(files[1].bytes, Catch::Contains("\"filename\": \"grass/0\""));
   CHECK_THAT(files[3].bytes, Catch::Contains("<image source=\"forest.png\""));
+  CHECK_THAT(files[4].bytes, Catch::Contains("[gd_resource type=\"TileSet\""));
 }
 
 TEST_CASE("same inputs give byte-identical sheets and JSON, on disk too", "[pixel][pack_output]") {
@@ -127,7 +129,7 @@ TEST_CASE("same inputs give byte-identical sheets and JSON, on disk too", "[pixe
   }
   const std::vector<std::string> expected = {
       "hero.png",  "hero.json",      "hero.hash.json",  "hero.tres",     "forest.png",
-      "forest.json", "forest.hash.json", "forest.tsx",  "items.png",     "items.json",
+      "forest.json", "forest.hash.json", "forest.tsx", "forest.tres",  "items.png",     "items.json",
       "items.hash.json", "items/sword.png", "items/gem.png", "items/bow.png"};
   for (const auto& name : expected) {
     INFO(name);
