@@ -99,12 +99,13 @@ StepOutcome run_pixel_step(const PixelSpec& spec, StepContext& ctx) {
 
 static pixel::OutputFormats output_formats(const PackSpec& spec) {
   pixel::OutputFormats formats;
-  formats.aseprite = formats.texturepacker = formats.tiled = formats.godot = false;
+  formats.aseprite = formats.texturepacker = formats.tiled = formats.godot = formats.bevy = false;
   for (const auto& format : spec.formats) {
     if (format == "aseprite") formats.aseprite = true;
     else if (format == "texturepacker") formats.texturepacker = true;
     else if (format == "tiled") formats.tiled = true;
     else if (format == "godot") formats.godot = true;
+    else if (format == "bevy") formats.bevy = true;
     else throw util::RuntimeFailure("pack " + spec.name + ": unknown output format '" + format + "' (re-run `dgxpx build` to re-plan)");
   }
   return formats;

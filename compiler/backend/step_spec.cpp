@@ -104,6 +104,8 @@ std::vector<std::string> PackSpec::output_names() const {
   if (wants("texturepacker")) out.push_back(name + ".hash.json");
   if (format == "tileset" && wants("tiled")) out.push_back(name + ".tsx");
   if (format != "items" && wants("godot")) out.push_back(name + ".tres");
+  if (format != "items" && wants("bevy")) out.push_back(name + ".assets.ron");
+  if (format == "character" && wants("bevy")) out.push_back(name + ".animations.ron");
   if (format == "items")
     for (const auto& f : frames) out.push_back(name + "/" + f.name + ".png");
   return out;

@@ -64,12 +64,13 @@ struct PackSpec {
   std::string format = "character";  // character | tileset | items
   std::string output_dir;       // the project's output folder ("assets")
   /// Engine formats written besides the sheet PNG (dgxpx.yaml `outputs:`): aseprite,
-  /// texturepacker, tiled, godot; those that do not apply to `format` write nothing.
+  /// texturepacker, tiled, godot, bevy; those that do not apply to `format` write nothing.
   std::vector<std::string> formats;
   std::vector<PackFrameSpec> frames;
 
   /// Every output file, relative to output_dir: "<name>.png", then per format "<name>.json",
-  /// "<name>.hash.json", ".tsx" (tilesets), ".tres" (characters, tilesets), then the items' own
+  /// "<name>.hash.json", ".tsx" (tilesets), ".tres" (characters, tilesets), ".assets.ron"
+  /// (characters, tilesets), ".animations.ron" (characters), then the items' own
   /// "<name>/<item>.png".
   std::vector<std::string> output_names() const;
   /// output_names() prefixed with output_dir.

@@ -164,7 +164,7 @@ ProjectConfig load_project(const fs::path& root) {
   }
   if (const Value* v = doc.find("godot"))
     throw InputError(v->where, "'godot' was replaced by 'outputs', a list of engine formats: write "
-                               "'outputs: [aseprite, texturepacker, tiled, godot]' for the defaults plus "
+                               "'outputs: [aseprite, texturepacker, tiled, bevy, godot]' for the defaults plus "
                                "Godot SpriteFrames");
   if (const Value* v = doc.find("outputs")) project.outputs = read_outputs(*v);
   if (const Value* v = doc.find("worker")) project.worker = read_worker_settings(*v);

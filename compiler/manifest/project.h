@@ -17,8 +17,10 @@ inline constexpr const char* kProjectFile = "dgxpx.yaml";
 ///   texturepacker  <name>.hash.json  TexturePacker json-hash, frames by name: Phaser load.atlas, PixiJS
 ///   tiled          <name>.tsx        Tiled tileset (tilesets)
 ///   godot          <name>.tres       Godot 4 SpriteFrames (characters) or TileSet (tilesets)
-inline const std::vector<std::string> kOutputFormats = {"aseprite", "texturepacker", "tiled", "godot"};
-inline const std::vector<std::string> kDefaultOutputs = {"aseprite", "texturepacker", "tiled"};
+///   bevy           <name>.assets.ron bevy_asset_loader image + TextureAtlasLayout (grid sheets),
+///                  <name>.animations.ron  animation table (characters)
+inline const std::vector<std::string> kOutputFormats = {"aseprite", "texturepacker", "tiled", "godot", "bevy"};
+inline const std::vector<std::string> kDefaultOutputs = {"aseprite", "texturepacker", "tiled", "bevy"};
 
 /// dgxpx.yaml `worker:`: how model-backed gen steps reach the model. None of it is part of a key.
 struct WorkerSettings {

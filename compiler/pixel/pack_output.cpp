@@ -1,6 +1,7 @@
 #include "compiler/pixel/pack_output.h"
 
 #include "compiler/pixel/atlas_json.h"
+#include "compiler/pixel/bevy_ron.h"
 #include "compiler/pixel/godot_sprite_frames.h"
 #include "compiler/pixel/godot_tileset.h"
 #include "compiler/pixel/png_io.h"
@@ -36,6 +37,10 @@ std::vector<OutputFile> character_output_files(const PackedSheet& sheet, const s
                                                const OutputFormats& formats) {
   auto files = sheet_and_atlases(sheet, base, ArrayFilenames::index, formats);
   if (formats.godot) files.push_back({base + ".tres", godot_sprite_frames(sheet)});
+  if (formats.bevy) {
+    files.push_back({base + ".assets.ron", bevy_assets_ron(sheet, files.front().name)});
+    files.push_back({base + ".animations.ron", bevy_animations_ron(sheet)});
+  }
   return files;
 }
 
@@ -44,6 +49,7 @@ std::vector<OutputFile> tileset_output_files(const PackedSheet& tileset, const s
   auto files = sheet_and_atlases(tileset, base, ArrayFilenames::name, formats);
   if (formats.tiled) files.push_back({base + ".tsx", tiled_tileset(tileset)});
   if (formats.godot) files.push_back({base + ".tres", godot_tileset(tileset)});
+  if (formats.bevy) files.push_back({base + ".assets.ron", bevy_assets_ron(tileset, files.front().name)});
   return files;
 }
 

@@ -22,6 +22,7 @@ struct OutputFormats {
   bool texturepacker = true;  // <base>.hash.json: TexturePacker json-hash, frames by name
   bool tiled = true;          // <base>.tsx: Tiled tileset (tilesets)
   bool godot = false;         // <base>.tres: Godot 4 SpriteFrames (characters), TileSet (tilesets)
+  bool bevy = true;           // <base>.assets.ron (grid sheets), <base>.animations.ron (characters)
 };
 
 /// The sheet PNG (at the sheet's image_file_name, in the base's folder), then the selected

@@ -8,6 +8,7 @@ add_library(dgxpx_pixel_pack STATIC
   ${CMAKE_CURRENT_LIST_DIR}/godot_sprite_frames.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tiled_tileset.cpp
   ${CMAKE_CURRENT_LIST_DIR}/godot_tileset.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/bevy_ron.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pack_output.cpp
 )
 target_include_directories(dgxpx_pixel_pack PUBLIC ${PROJECT_SOURCE_DIR})

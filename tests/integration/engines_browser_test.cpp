@@ -267,7 +267,7 @@ TEST_CASE("Phaser 3, Phaser 4 and PixiJS 8 load every output and play every anim
           "directions: [down, up]\nanimations:\n  idle: {prompt: standing, frames: 3, duration: 250}\n"
           "  walk: {prompt: walking, frames: 2, duration: 90}\n"
           "  attack: {prompt: swinging a sword, frames: 3, duration: 70, loop: false}\n");
-  p.write("dgxpx.yaml", "manifests: sprites\noutput: assets\noutputs: [aseprite, texturepacker, godot]\n");
+  p.write("dgxpx.yaml", "manifests: sprites\noutput: assets\noutputs: [aseprite, texturepacker, godot, bevy]\n");
   const RunResult build = p.dgxpx("build --json");
   INFO(build.out << build.err);
   REQUIRE(build.exit_code == 0);
@@ -291,7 +291,9 @@ TEST_CASE("Phaser 3, Phaser 4 and PixiJS 8 load every output and play every anim
     for (const ExpectedAnimation& animation : asset.animations) plays_once = plays_once || !animation.loop;
   REQUIRE(plays_once);
 
-  // Godot's SpriteFrames name each animation exactly as the atlases do.
+  // Godot's SpriteFrames name each animation exactly as the atlases do, and Bevy's animation
+  // table gives each the grid cells of its row (rows = animations, as many columns as the
+  // longest), its timings and looping.
   for (const ExpectedAsset& asset : assets) {
     if (asset.format != "character") continue;
     std::vector<std::string> godot, atlas;
@@ -305,6 +307,26 @@ TEST_CASE("Phaser 3, Phaser 4 and PixiJS 8 load every output and play every anim
     for (const ExpectedAnimation& animation : asset.animations) expected.push_back(animation.name);
     CHECK(atlas == expected);
     CHECK(godot == expected);
+
+    size_t columns = 0;
+    for (const ExpectedAnimation& animation : asset.animations) columns = std::max(columns, animation.frames.size());
+    std::string bevy_expected = "{\n";
+    for (size_t row = 0; row < asset.animations.size(); ++row) {
+      const ExpectedAnimation& animation = asset.animations[row];
+      bevy_expected += "    \"" + animation.name + "\": (first: " + std::to_string(row * columns) +
+                       ", last: " + std::to_string(row * columns + animation.frames.size() - 1) + ", frame_ms: [";
+      for (size_t i = 0; i < animation.frames.size(); ++i)
+        bevy_expected += (i ? ", " : "") + std::to_string(asset.frames[animation.frames[i]].duration_ms);
+      bevy_expected += std::string("], looping: ") + (animation.loop ? "true" : "false") + "),\n";
+    }
+    CHECK(p.read("assets/" + asset.name + ".animations.ron") == bevy_expected + "}\n");
+    const std::string layout = p.read("assets/" + asset.name + ".assets.ron");
+    const Image& cell = asset.frames.front().sprite;
+    for (const std::string& field :
+         {"path: \"" + asset.name + ".png\"", "tile_size_x: " + std::to_string(cell.width) + ",",
+          "tile_size_y: " + std::to_string(cell.height) + ",", "columns: " + std::to_string(columns) + ",",
+          "rows: " + std::to_string(asset.animations.size()) + ","})
+      CHECK_THAT(layout, Catch::Contains(field));
   }
   p.write("engine-plan.json", plan.dump());
 

@@ -73,7 +73,7 @@ const BadInput kCases[] = {
      "rules/character.yaml:5:13", "unknown field '3'"},
     {"unknown project setting", "dgxpx.yaml", "manifests: sprites\noutpt: assets\n", "dgxpx.yaml:2:1", "unknown key 'outpt'"},
     {"unknown output format", "dgxpx.yaml", "manifests: sprites\noutputs: [aseprite, unity]\n", "dgxpx.yaml:2:21",
-     "expected an output format (aseprite, texturepacker, tiled, godot), got 'unity'"},
+     "expected an output format (aseprite, texturepacker, tiled, godot, bevy), got 'unity'"},
     {"output format listed twice", "dgxpx.yaml", "manifests: sprites\noutputs: [tiled, tiled]\n", "dgxpx.yaml:2:18",
      "output format 'tiled' is listed twice"},
     {"the old godot switch", "dgxpx.yaml", "manifests: sprites\ngodot: true\n", "dgxpx.yaml:2:8",

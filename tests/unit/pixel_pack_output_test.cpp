@@ -83,16 +83,18 @@ TEST_CASE("character outputs: sheet, both atlas layouts and Godot .tres", "[pixe
   const auto sheet = pixel::pack_character_sheet(hero_spec());
   const auto files = pixel::character_output_files(sheet, "sprites/hero", every_format());
   CHECK(names_of(files) == std::vector<std::string>{"sprites/hero.png", "sprites/hero.json",
-                                                    "sprites/hero.hash.json", "sprites/hero.tres"});
+                                                    "sprites/hero.hash.json", "sprites/hero.tres",
+                                                    "sprites/hero.assets.ron", "sprites/hero.animations.ron"});
   const Image decoded = pixel::decode_png(files[0].bytes, "hero.png");
   CHECK(decoded.width == sheet.image.width);
   CHECK(decoded.pixels == sheet.image.pixels);
   CHECK_THAT(files[1].bytes, Catch::Contains("\"filename\": \"0\""));  // Phaser's Aseprite path
   CHECK_THAT(files[2].bytes, Catch::Contains("\"walk/down/0\": {"));
   CHECK_THAT(files[3].bytes, Catch::Contains("path=\"hero.png\""));
+  CHECK_THAT(files[4].bytes, Catch::Contains("path: \"sprites/hero.png\""));  // from Bevy's asset folder
 
   pixel::OutputFormats none;
-  none.aseprite = none.texturepacker = none.tiled = false;
+  none.aseprite = none.texturepacker = none.tiled = none.bevy = false;
   CHECK(names_of(pixel::character_output_files(sheet, "hero", none)) == std::vector<std::string>{"hero.png"});
   CHECK_THROWS_AS(pixel::character_output_files(sheet, "../hero", {}), util::InputError);
 }
@@ -105,7 +107,7 @@ TEST_CASE("tileset outputs: sheet, atlases, a Tiled tileset and a Godot TileSet"
   const auto files = pixel::tileset_output_files(pixel::pack_tileset_sheet(tiles), "maps/forest", every_format());
   CHECK(names_of(files) == std::vector<std::string>{"maps/forest.png", "maps/forest.json",
                                                     "maps/forest.hash.json", "maps/forest.tsx",
-                                                    "maps/forest.tres"});
+                                                    "maps/forest.tres", "maps/forest.assets.ron"});
   CHECK_THAT(files[1].bytes, Catch::Contains("\"filename\": \"grass/0\""));
   CHECK_THAT(files[3].bytes, Catch::Contains("<image source=\"forest.png\""));
   CHECK_THAT(files[4].bytes, Catch::Contains("[gd_resource type=\"TileSet\""));
@@ -128,7 +130,8 @@ TEST_CASE("same inputs give byte-identical sheets and JSON, on disk too", "[pixe
         dir, pixel::item_output_files(pixel::pack_item_atlas(items_spec()), "items", "items", every_format()));
   }
   const std::vector<std::string> expected = {
-      "hero.png",  "hero.json",      "hero.hash.json",  "hero.tres",     "forest.png",
+      "hero.png",  "hero.json",      "hero.hash.json",  "hero.tres",     "hero.assets.ron",
+      "hero.animations.ron", "forest.assets.ron", "forest.png",
       "forest.json", "forest.hash.json", "forest.tsx", "forest.tres",  "items.png",     "items.json",
       "items.hash.json", "items/sword.png", "items/gem.png", "items/bow.png"};
   for (const auto& name : expected) {
