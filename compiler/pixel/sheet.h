@@ -1,7 +1,7 @@
 #pragma once
 // What every packer produces: one sheet image plus where each frame sits in it. Plain data; the
 // packers (character_sheet, tileset_sheet, item_atlas) fill it and the writers (atlas_json,
-// godot_sprite_frames, pack_output) read it.
+// tiled_tileset, godot_sprite_frames, godot_tileset, bevy_ron, pack_output) read it.
 #include <optional>
 #include <string>
 #include <vector>
