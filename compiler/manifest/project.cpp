@@ -56,14 +56,14 @@ static WorkerSettings read_worker_settings(const Value& node) {
   return worker;
 }
 
-// `outputs: [aseprite, godot]`: known formats, each once, kept in kOutputFormats order so the
-// order written does not change pack keys.
 static std::string known_formats() {
   std::string text;
   for (const auto& format : kOutputFormats) text += (text.empty() ? "" : ", ") + format;
   return text;
 }
 
+// `outputs: [aseprite, godot]`: known formats, each once, kept in kOutputFormats order so the
+// order written does not change pack keys.
 static std::vector<std::string> read_outputs(const Value& node) {
   as_list(node, "a list of output formats (" + known_formats() + ")");
   std::vector<std::string> chosen;
@@ -165,7 +165,7 @@ ProjectConfig load_project(const fs::path& root) {
   if (const Value* v = doc.find("godot"))
     throw InputError(v->where, "'godot' was replaced by 'outputs', a list of engine formats: write "
                                "'outputs: [aseprite, texturepacker, tiled, bevy, godot]' for the defaults plus "
-                               "Godot SpriteFrames");
+                               "Godot .tres files");
   if (const Value* v = doc.find("outputs")) project.outputs = read_outputs(*v);
   if (const Value* v = doc.find("worker")) project.worker = read_worker_settings(*v);
   return project;
