@@ -10,8 +10,9 @@ TOOL_PACKAGES=(
   libtorch-dev libyaml-cpp-dev libxxhash-dev libpng-dev libspdlog-dev
   nlohmann-json3-dev libcli11-dev catch2 libicu-dev
 )
-# The browser the report and engine tests drive, and the CC0 sprites of the pixel quality set.
-TEST_PACKAGES=(crawl-tiles-data chromium)
+# The browser the report and engine tests drive, npm for the engines they load (tests/engines),
+# Tiled for the tileset test, and the CC0 sprites of the pixel quality set.
+TEST_PACKAGES=(crawl-tiles-data chromium npm tiled)
 case "${1:-}" in
   --tools) PACKAGES=("${TOOL_PACKAGES[@]}") ;;
   "") PACKAGES=("${TOOL_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;

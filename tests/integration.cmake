@@ -1,7 +1,8 @@
 # A suite that runs the dgxpx binary end to end (DGXPX_BINARY), built before it with NEEDS.
 function(dgxpx_end_to_end_suite name)
-  cmake_parse_arguments(SUITE "" "LABELS" "SOURCES;NEEDS" ${ARGN})
-  dgxpx_test_suite(${name} LABELS ${SUITE_LABELS} SOURCES ${SUITE_SOURCES} LIBS nlohmann_json::nlohmann_json)
+  cmake_parse_arguments(SUITE "" "LABELS;FIXTURES" "SOURCES;NEEDS;LIBS" ${ARGN})
+  dgxpx_test_suite(${name} LABELS ${SUITE_LABELS} FIXTURES "${SUITE_FIXTURES}" SOURCES ${SUITE_SOURCES}
+    LIBS nlohmann_json::nlohmann_json ${SUITE_LIBS})
   target_compile_definitions(${name} PRIVATE DGXPX_BINARY="$<TARGET_FILE:dgxpx>")
   add_dependencies(${name} dgxpx ${SUITE_NEEDS})
 endfunction()

@@ -9,6 +9,9 @@ if(TARGET dgxpx_pixel_pack)
       ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_item_atlas_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_atlas_json_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_godot_sprite_frames_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_tiled_tileset_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_godot_tileset_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_bevy_ron_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_pack_output_test.cpp
     LIBS dgxpx_pixel_pack)
 endif()

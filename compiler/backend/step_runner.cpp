@@ -97,6 +97,20 @@ StepOutcome run_pixel_step(const PixelSpec& spec, StepContext& ctx) {
   return StepOutcome::ran;
 }
 
+static pixel::OutputFormats output_formats(const PackSpec& spec) {
+  pixel::OutputFormats formats;
+  formats.aseprite = formats.texturepacker = formats.tiled = formats.godot = formats.bevy = false;
+  for (const auto& format : spec.formats) {
+    if (format == "aseprite") formats.aseprite = true;
+    else if (format == "texturepacker") formats.texturepacker = true;
+    else if (format == "tiled") formats.tiled = true;
+    else if (format == "godot") formats.godot = true;
+    else if (format == "bevy") formats.bevy = true;
+    else throw util::RuntimeFailure("pack " + spec.name + ": unknown output format '" + format + "' (re-run `dgxpx build` to re-plan)");
+  }
+  return formats;
+}
+
 static std::vector<pixel::OutputFile> pack_files(const PackSpec& spec) {
   std::string base = fs::path(spec.name).filename().string();
   std::map<std::string, pixel::Image> sprites;
@@ -106,17 +120,20 @@ static std::vector<pixel::OutputFile> pack_files(const PackSpec& spec) {
     return it->second;
   };
   util::SourceLocation where{"asset " + spec.name};
+  const pixel::OutputFormats formats = output_formats(spec);
+  // Engines keep animation and frame names in global tables (Phaser's AnimationManager, Pixi's
+  // texture cache): the asset's name in front keeps two characters' "idle/down" apart.
+  const std::string prefix = spec.name + "/";
   if (spec.format == "character") {
     pixel::CharacterSheetSpec sheet;
     sheet.name = spec.name;
     sheet.image_file_name = base + ".png";
     sheet.where = where;
     for (const auto& f : spec.frames) {
-      if (sheet.rows.empty() || sheet.rows.back().tag != f.row) sheet.rows.push_back({f.row, {}, true});
-      sheet.rows.back().frames.push_back({f.name, sprite(f), f.duration_ms});
+      if (sheet.rows.empty() || sheet.rows.back().tag != prefix + f.row) sheet.rows.push_back({prefix + f.row, {}, f.loop});
+      sheet.rows.back().frames.push_back({prefix + f.name, sprite(f), f.duration_ms});
     }
-    return pixel::character_output_files(pixel::pack_character_sheet(sheet), spec.name + ".json",
-                                         spec.godot ? spec.name + ".tres" : "");
+    return pixel::character_output_files(pixel::pack_character_sheet(sheet), spec.name, formats);
   }
   if (spec.format == "tileset") {
     pixel::TilesetSpec tiles;
@@ -127,14 +144,18 @@ static std::vector<pixel::OutputFile> pack_files(const PackSpec& spec) {
       if (tiles.tiles.empty() || tiles.tiles.back().name != f.row) tiles.tiles.push_back({f.row, {}});
       tiles.tiles.back().variations.push_back(sprite(f));
     }
-    return pixel::tileset_output_files(pixel::pack_tileset_sheet(tiles), spec.name + ".json");
+    pixel::PackedSheet sheet = pixel::pack_tileset_sheet(tiles);
+    // Frames get the asset's name; tiles keep theirs, as map editors show them.
+    for (auto& frame : sheet.frames) frame.name = prefix + frame.name;
+    return pixel::tileset_output_files(sheet, spec.name, formats);
   }
   pixel::ItemAtlasSpec items;
   items.name = spec.name;
   items.image_file_name = base + ".png";
   items.where = where;
-  for (const auto& f : spec.frames) items.items.push_back({f.name, sprite(f)});
-  return pixel::item_output_files(pixel::pack_item_atlas(items), spec.name + ".json", spec.name);
+  // Named "<asset>/<item>", each item's own PNG lands in the asset's folder.
+  for (const auto& f : spec.frames) items.items.push_back({prefix + f.name, sprite(f)});
+  return pixel::item_output_files(pixel::pack_item_atlas(items), spec.name, "", formats);
 }
 
 StepOutcome run_pack_step(const PackSpec& spec, StepContext& ctx) {

@@ -1,5 +1,7 @@
 #include "compiler/backend/step_spec.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace dgxpx::backend {
@@ -69,7 +71,7 @@ void from_json(const json& j, PixelSpec& s) {
 }
 
 void to_json(json& j, const PackFrameSpec& s) {
-  j = json{{"name", s.name}, {"input", s.input}, {"row", s.row}, {"tag", s.tag}, {"duration_ms", s.duration_ms}};
+  j = json{{"name", s.name}, {"input", s.input}, {"row", s.row}, {"tag", s.tag}, {"duration_ms", s.duration_ms}, {"loop", s.loop}};
 }
 void from_json(const json& j, PackFrameSpec& s) {
   j.at("name").get_to(s.name);
@@ -77,12 +79,13 @@ void from_json(const json& j, PackFrameSpec& s) {
   j.at("row").get_to(s.row);
   j.at("tag").get_to(s.tag);
   j.at("duration_ms").get_to(s.duration_ms);
+  j.at("loop").get_to(s.loop);
 }
 
 void to_json(json& j, const PackSpec& s) {
   j = json{{"kind", "pack"},     {"key", s.key},       {"name", s.name},
            {"asset_kind", s.kind}, {"format", s.format}, {"output_dir", s.output_dir},
-           {"godot", s.godot},   {"frames", s.frames}};
+           {"formats", s.formats},   {"frames", s.frames}};
 }
 void from_json(const json& j, PackSpec& s) {
   j.at("key").get_to(s.key);
@@ -90,13 +93,19 @@ void from_json(const json& j, PackSpec& s) {
   j.at("asset_kind").get_to(s.kind);
   j.at("format").get_to(s.format);
   j.at("output_dir").get_to(s.output_dir);
-  j.at("godot").get_to(s.godot);
+  j.at("formats").get_to(s.formats);
   j.at("frames").get_to(s.frames);
 }
 
 std::vector<std::string> PackSpec::output_names() const {
-  std::vector<std::string> out = {name + ".png", name + ".json"};
-  if (format == "character" && godot) out.push_back(name + ".tres");
+  auto wants = [&](const char* f) { return std::find(formats.begin(), formats.end(), f) != formats.end(); };
+  std::vector<std::string> out = {name + ".png"};
+  if (wants("aseprite")) out.push_back(name + ".json");
+  if (wants("texturepacker")) out.push_back(name + ".hash.json");
+  if (format == "tileset" && wants("tiled")) out.push_back(name + ".tsx");
+  if (format != "items" && wants("godot")) out.push_back(name + ".tres");
+  if (format != "items" && wants("bevy")) out.push_back(name + ".assets.ron");
+  if (format == "character" && wants("bevy")) out.push_back(name + ".animations.ron");
   if (format == "items")
     for (const auto& f : frames) out.push_back(name + "/" + f.name + ".png");
   return out;

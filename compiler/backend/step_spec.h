@@ -55,6 +55,7 @@ struct PackFrameSpec {
   std::string row;    // sheet row ("walk/down"); "" for grids
   std::string tag;    // frameTags name; "" for none
   int duration_ms = 100;
+  bool loop = true;   // whether its row's animation loops
 };
 
 /// sprites → sheet + atlas (+ individual files).
@@ -62,11 +63,15 @@ struct PackSpec {
   std::string key, name, kind;  // asset name and kind
   std::string format = "character";  // character | tileset | items
   std::string output_dir;       // the project's output folder ("assets")
-  bool godot = false;           // also a Godot 4 SpriteFrames .tres (characters)
+  /// Engine formats written besides the sheet PNG (dgxpx.yaml `outputs:`): aseprite,
+  /// texturepacker, tiled, godot, bevy; those that do not apply to `format` write nothing.
+  std::vector<std::string> formats;
   std::vector<PackFrameSpec> frames;
 
-  /// Every output file, relative to output_dir: "<name>.png", "<name>.json", then ".tres" or
-  /// the items' own "<name>/<item>.png".
+  /// Every output file, relative to output_dir: "<name>.png", then per format "<name>.json",
+  /// "<name>.hash.json", ".tsx" (tilesets), ".tres" (characters, tilesets), ".assets.ron"
+  /// (characters, tilesets), ".animations.ron" (characters), then the items' own
+  /// "<name>/<item>.png".
   std::vector<std::string> output_names() const;
   /// output_names() prefixed with output_dir.
   std::vector<std::string> outputs() const;

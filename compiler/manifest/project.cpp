@@ -1,5 +1,7 @@
 #include "compiler/manifest/project.h"
 
+#include <algorithm>
+
 #include "compiler/manifest/yaml_reader.h"
 
 namespace dgxpx::manifest {
@@ -54,6 +56,32 @@ static WorkerSettings read_worker_settings(const Value& node) {
   return worker;
 }
 
+static std::string known_formats() {
+  std::string text;
+  for (const auto& format : kOutputFormats) text += (text.empty() ? "" : ", ") + format;
+  return text;
+}
+
+// `outputs: [aseprite, godot]`: known formats, each once, kept in kOutputFormats order so the
+// order written does not change pack keys.
+static std::vector<std::string> read_outputs(const Value& node) {
+  as_list(node, "a list of output formats (" + known_formats() + ")");
+  std::vector<std::string> chosen;
+  for (const Value& item : node.items) {
+    const std::string format = as_string(item, "an output format");
+    if (std::find(kOutputFormats.begin(), kOutputFormats.end(), format) == kOutputFormats.end())
+      throw InputError(item.where, util::expected_got("an output format (" + known_formats() + ")",
+                                                      "'" + format + "'"));
+    if (std::find(chosen.begin(), chosen.end(), format) != chosen.end())
+      throw InputError(item.where, "output format '" + format + "' is listed twice");
+    chosen.push_back(format);
+  }
+  std::vector<std::string> ordered;
+  for (const auto& format : kOutputFormats)
+    if (std::find(chosen.begin(), chosen.end(), format) != chosen.end()) ordered.push_back(format);
+  return ordered;
+}
+
 // True when `inner` is `outer` or inside it (both absolute and lexically normal).
 static bool within(const fs::path& inner, const fs::path& outer) {
   auto in = inner.begin(), out = outer.begin();
@@ -103,7 +131,7 @@ ProjectConfig load_project(const fs::path& root) {
   const Value& doc = documents.empty() || documents[0].type == Value::Type::null ? empty : documents[0];
   if (documents.size() > 1) throw InputError(documents[1].where, "dgxpx.yaml must hold a single document");
   as_map(doc, "a mapping of project settings");
-  check_keys(doc, {"project", "manifests", "presets", "rules", "output", "cache", "default_preset", "gen_jobs", "godot", "worker"});
+  check_keys(doc, {"project", "manifests", "presets", "rules", "output", "cache", "default_preset", "gen_jobs", "godot", "outputs", "worker"});
   if (const Value* m = doc.find("manifests")) {
     if (m->type == Value::Type::list) {
       for (const auto& item : m->items) project.manifests.push_back(inside_root(root, item, "a manifest folder or file"));
@@ -134,7 +162,11 @@ ProjectConfig load_project(const fs::path& root) {
     if (n < 1 || n > 64) throw InputError(v->where, util::expected_got("gen_jobs between 1 and 64", std::to_string(n)));
     project.gen_jobs = static_cast<int>(n);
   }
-  if (const Value* v = doc.find("godot")) project.godot = as_bool(*v);
+  if (const Value* v = doc.find("godot"))
+    throw InputError(v->where, "'godot' was replaced by 'outputs', a list of engine formats: write "
+                               "'outputs: [aseprite, texturepacker, tiled, bevy, godot]' for the defaults plus "
+                               "Godot .tres files");
+  if (const Value* v = doc.find("outputs")) project.outputs = read_outputs(*v);
   if (const Value* v = doc.find("worker")) project.worker = read_worker_settings(*v);
   return project;
 }

@@ -12,6 +12,16 @@ namespace dgxpx::manifest {
 
 inline constexpr const char* kProjectFile = "dgxpx.yaml";
 
+/// dgxpx.yaml `outputs:`: the engine formats pack steps write next to each sheet PNG.
+///   aseprite       <name>.json       Aseprite json-array: Phaser load.aseprite, PixiJS, Aseprite readers
+///   texturepacker  <name>.hash.json  TexturePacker json-hash, frames by name: Phaser load.atlas, PixiJS
+///   tiled          <name>.tsx        Tiled tileset (tilesets)
+///   godot          <name>.tres       Godot 4 SpriteFrames (characters) or TileSet (tilesets)
+///   bevy           <name>.assets.ron bevy_asset_loader image + TextureAtlasLayout (grid sheets),
+///                  <name>.animations.ron  animation table (characters)
+inline const std::vector<std::string> kOutputFormats = {"aseprite", "texturepacker", "tiled", "godot", "bevy"};
+inline const std::vector<std::string> kDefaultOutputs = {"aseprite", "texturepacker", "tiled", "bevy"};
+
 /// dgxpx.yaml `worker:`: how model-backed gen steps reach the model. None of it is part of a key.
 struct WorkerSettings {
   bool enabled = true;        // false: every gen step loads the model itself
@@ -30,7 +40,7 @@ struct ProjectConfig {
   std::optional<std::filesystem::path> cache_dir;  // from dgxpx.yaml; else state_dir/cache
   std::string default_preset;                    // used by assets that name none
   int gen_jobs = 1;                              // concurrent model-backed generations (ninja pool)
-  bool godot = false;                            // also write Godot 4 SpriteFrames for characters
+  std::vector<std::string> outputs = kDefaultOutputs;  // engine formats, in kOutputFormats order
   WorkerSettings worker;
 };
 

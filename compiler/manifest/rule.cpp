@@ -220,7 +220,7 @@ Rule parse_rule(const Value& doc, const std::filesystem::path& file, const std::
 
   if (const Value* sheet = doc.find("sheet")) {
     as_map(*sheet, "a mapping of sheet settings");
-    check_keys(*sheet, {"format", "row", "tag", "duration"});
+    check_keys(*sheet, {"format", "row", "tag", "duration", "loop"});
     if (const Value* format = sheet->find("format")) {
       std::string f = as_string(*format);
       if (f == "character") rule.format = SheetFormat::character;
@@ -231,7 +231,8 @@ Rule parse_rule(const Value& doc, const std::filesystem::path& file, const std::
     rule.row = optional_template(*sheet, "row");
     rule.tag = optional_template(*sheet, "tag");
     rule.duration = optional_template(*sheet, "duration");
-    for (const auto* t : {&rule.row, &rule.tag, &rule.duration})
+    rule.loop = optional_template(*sheet, "loop");
+    for (const auto* t : {&rule.row, &rule.tag, &rule.duration, &rule.loop})
       if (*t) check_template(**t, scope);
   }
   if (rule.format != SheetFormat::items && !rule.row)

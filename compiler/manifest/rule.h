@@ -53,7 +53,7 @@ struct Rule {
   std::string hint;  // what the placeholder backend draws: character, tile, item
   // Sheet:
   SheetFormat format = SheetFormat::character;
-  std::optional<Template> row, tag, duration;  // row: the sheet row (character) or tile (tileset)
+  std::optional<Template> row, tag, duration, loop;  // row: the sheet row (character) or tile (tileset)
 
   const FieldSpec* field(const std::string& name) const;
 };

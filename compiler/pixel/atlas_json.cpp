@@ -14,20 +14,29 @@ std::string atlas_app_version() { return DGXPX_VERSION; }
 
 static Json size_json(int w, int h) { return Json{{"w", w}, {"h", h}}; }
 
-static Json frames_json(const PackedSheet& sheet) {
-  Json frames = Json::array();
-  for (const PackedFrame& f : sheet.frames) {
-    Json frame;
-    frame["filename"] = f.name;
-    frame["frame"] = Json{{"x", f.frame.x}, {"y", f.frame.y}, {"w", f.frame.w}, {"h", f.frame.h}};
-    frame["rotated"] = false;
-    frame["trimmed"] = false;
-    frame["spriteSourceSize"] = Json{{"x", 0}, {"y", 0}, {"w", f.frame.w}, {"h", f.frame.h}};
-    frame["sourceSize"] = size_json(f.frame.w, f.frame.h);
-    frame["duration"] = f.duration_ms;
-    frames.push_back(std::move(frame));
+// One frame's fields after `filename`.
+static Json frame_json(const PackedFrame& f) {
+  Json frame;
+  frame["frame"] = Json{{"x", f.frame.x}, {"y", f.frame.y}, {"w", f.frame.w}, {"h", f.frame.h}};
+  frame["rotated"] = false;
+  frame["trimmed"] = false;
+  frame["spriteSourceSize"] = Json{{"x", 0}, {"y", 0}, {"w", f.frame.w}, {"h", f.frame.h}};
+  frame["sourceSize"] = size_json(f.frame.w, f.frame.h);
+  frame["duration"] = f.duration_ms;
+  if (f.cell >= 0) frame["cell"] = f.cell;
+  return frame;
+}
+
+// tag name -> the keys its frames have in this file (`key_of(frame index)`).
+template <typename KeyOf>
+static Json animations_json(const PackedSheet& sheet, KeyOf key_of) {
+  Json animations = Json::object();
+  for (const FrameTag& t : sheet.tags) {
+    Json keys = Json::array();
+    for (int i = t.from; i <= t.to; ++i) keys.push_back(key_of(i));
+    animations[t.name] = std::move(keys);
   }
-  return frames;
+  return animations;
 }
 
 static Json meta_json(const PackedSheet& sheet) {
@@ -49,6 +58,10 @@ static Json meta_json(const PackedSheet& sheet) {
     tags.push_back(std::move(tag));
   }
   meta["frameTags"] = std::move(tags);
+  if (const auto& g = sheet.grid)
+    meta["grid"] = Json{{"cellWidth", g->cell_w}, {"cellHeight", g->cell_h}, {"columns", g->columns},
+                        {"rows", g->rows},        {"padding", g->padding},  {"extrude", g->extrude},
+                        {"margin", g->margin()},  {"spacing", g->spacing()}};
   return meta;
 }
 
@@ -57,41 +70,30 @@ static std::string dump(const Json& json) {
   return json.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
-std::string atlas_json(const PackedSheet& sheet) {
+std::string atlas_json(const PackedSheet& sheet, ArrayFilenames filenames) {
+  Json frames = Json::array();
+  for (size_t i = 0; i < sheet.frames.size(); ++i) {
+    Json frame;
+    frame["filename"] = filenames == ArrayFilenames::index ? std::to_string(i) : sheet.frames[i].name;
+    frame.update(frame_json(sheet.frames[i]));
+    frames.push_back(std::move(frame));
+  }
   Json root;
-  root["frames"] = frames_json(sheet);
+  root["frames"] = std::move(frames);
+  if (!sheet.tags.empty())
+    root["animations"] = animations_json(sheet, [](int i) { return std::to_string(i); });
   root["meta"] = meta_json(sheet);
   return dump(root);
 }
 
-std::string tileset_json(const PackedTileset& tileset) {
-  const PackedSheet& sheet = tileset.sheet;
-  const GridGeometry& grid = tileset.grid;
-  Json tiles = Json::array();
-  for (const FrameTag& t : sheet.tags) {
-    Json variations = Json::array();
-    for (int i = t.from; i <= t.to; ++i) {
-      const Rect& r = sheet.frames[size_t(i)].frame;
-      const int column = (r.x - grid.margin()) / grid.pitch_x();
-      const int row = (r.y - grid.margin()) / grid.pitch_y();
-      Json v;
-      v["frame"] = sheet.frames[size_t(i)].name;
-      v["index"] = i;
-      v["column"] = column;
-      v["row"] = row;
-      v["id"] = row * grid.columns + column;
-      variations.push_back(std::move(v));
-    }
-    tiles.push_back(Json{{"name", t.name}, {"variations", std::move(variations)}});
-  }
-  Json meta = meta_json(sheet);
-  meta["grid"] = Json{{"tileWidth", grid.cell_w}, {"tileHeight", grid.cell_h},
-                      {"columns", grid.columns},  {"rows", grid.rows},
-                      {"margin", grid.margin()},  {"spacing", grid.spacing()}};
+std::string atlas_hash_json(const PackedSheet& sheet) {
+  Json frames = Json::object();
+  for (const PackedFrame& f : sheet.frames) frames[f.name] = frame_json(f);
   Json root;
-  root["frames"] = frames_json(sheet);
-  root["tiles"] = std::move(tiles);
-  root["meta"] = std::move(meta);
+  root["frames"] = std::move(frames);
+  if (!sheet.tags.empty())
+    root["animations"] = animations_json(sheet, [&](int i) { return sheet.frames[size_t(i)].name; });
+  root["meta"] = meta_json(sheet);
   return dump(root);
 }
 

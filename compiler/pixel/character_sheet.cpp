@@ -54,6 +54,7 @@ PackedSheet pack_character_sheet(const CharacterSheetSpec& spec) {
   sheet.image_file_name = spec.image_file_name;
   sheet.padding = spec.padding;
   sheet.extrude = spec.extrude;
+  sheet.grid = grid;
   sheet.image = Image(int(grid.sheet_width()), int(grid.sheet_height()));
   for (int r = 0; r < grid.rows; ++r) {
     const SheetRow& row = spec.rows[size_t(r)];
@@ -66,6 +67,7 @@ PackedSheet pack_character_sheet(const CharacterSheetSpec& spec) {
       if (!names.insert(packed.name).second)
         throw util::InputError(where, asset + ": frame name \"" + packed.name + "\" appears twice");
       packed.frame = grid.frame(c, r);
+      packed.cell = grid.cell(c, r);
       packed.duration_ms = frame.duration_ms;
       blit_extruded(sheet.image, frame.image, packed.frame.x, packed.frame.y, spec.extrude);
       sheet.frames.push_back(std::move(packed));

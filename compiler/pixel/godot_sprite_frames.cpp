@@ -16,22 +16,13 @@ std::string godot_real(double value) {
   return text;
 }
 
-static std::string quoted(const std::string& text) {
+std::string godot_string(const std::string& text) {
   std::string out = "\"";
   for (char c : text) {
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }
   return out + "\"";
-}
-
-static std::string animation_name(const std::string& tag, const std::string& slash_replacement) {
-  std::string out;
-  for (char c : tag) {
-    if (c == '/') out += slash_replacement;
-    else out += c;
-  }
-  return out;
 }
 
 std::string godot_sprite_frames(const PackedSheet& sheet, const GodotSpriteFramesOptions& options) {
@@ -49,7 +40,7 @@ std::string godot_sprite_frames(const PackedSheet& sheet, const GodotSpriteFrame
   std::ostringstream out;
   out.imbue(std::locale::classic());  // no digit grouping whatever the global locale
   out << "[gd_resource type=\"SpriteFrames\" load_steps=" << used + 2 << " format=3]\n\n";
-  out << "[ext_resource type=\"Texture2D\" path=" << quoted(texture) << " id=\"1_sheet\"]\n\n";
+  out << "[ext_resource type=\"Texture2D\" path=" << godot_string(texture) << " id=\"1_sheet\"]\n\n";
   for (size_t i = 0; i < sheet.frames.size(); ++i) {
     if (sub_id[i] < 0) continue;
     const Rect& r = sheet.frames[i].frame;
@@ -71,7 +62,7 @@ std::string godot_sprite_frames(const PackedSheet& sheet, const GodotSpriteFrame
           << "\"texture\": SubResource(\"AtlasTexture_" << sub_id[size_t(i)] << "\")\n}";
     }
     out << "],\n\"loop\": " << (tag.loop ? "true" : "false") << ",\n"
-        << "\"name\": &" << quoted(animation_name(tag.name, options.slash_replacement)) << ",\n"
+        << "\"name\": &" << godot_string(tag.name) << ",\n"
         << "\"speed\": " << godot_real(1000.0 / step) << "\n}";
   }
   out << "]\n";

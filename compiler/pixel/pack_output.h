@@ -1,13 +1,11 @@
 #pragma once
 // The files a pack step publishes, as bytes first (so the cache can store them and tests can
-// compare them) and written to disk last, each atomically, sheets before the JSON that names them.
+// compare them) and written to disk last, each atomically, sheets before the files that name them.
 #include <filesystem>
 #include <string>
 #include <vector>
 
-#include "compiler/pixel/godot_sprite_frames.h"
 #include "compiler/pixel/sheet.h"
-#include "compiler/pixel/tileset_sheet.h"
 
 namespace dgxpx::pixel {
 
@@ -16,21 +14,33 @@ struct OutputFile {
   std::string bytes;
 };
 
-/// The sheet PNG (next to the JSON, at the sheet's image_file_name), the atlas JSON at
-/// `json_file_name` and, when `godot_file_name` is not empty, a Godot 4 SpriteFrames .tres (the
-/// .tres must sit in the JSON's folder). Throws util::InputError for bad file names.
-std::vector<OutputFile> character_output_files(const PackedSheet& sheet,
-                                               const std::string& json_file_name,
-                                               const std::string& godot_file_name = "");
+/// Which engine files a pack step writes next to its sheet PNG (dgxpx.yaml `outputs:`). Each is
+/// named after the asset's base path ("sprites/hero"); a format that does not apply to a kind
+/// (Tiled for characters, Godot for items) writes nothing.
+struct OutputFormats {
+  bool aseprite = true;       // <base>.json: Aseprite json-array (Phaser load.aseprite, Pixi)
+  bool texturepacker = true;  // <base>.hash.json: TexturePacker json-hash, frames by name
+  bool tiled = true;          // <base>.tsx: Tiled tileset (tilesets)
+  bool godot = false;         // <base>.tres: Godot 4 SpriteFrames (characters), TileSet (tilesets)
+  bool bevy = true;           // <base>.assets.ron (grid sheets), <base>.animations.ron (characters)
+};
 
-/// The tile sheet PNG and the tileset JSON. Throws util::InputError for bad file names.
-std::vector<OutputFile> tileset_output_files(const PackedTileset& tileset,
-                                             const std::string& json_file_name);
+/// The sheet PNG (at the sheet's image_file_name, in the base's folder), then the selected
+/// formats. The json-array names frames by index, as Phaser's Aseprite animations need.
+/// Throws util::InputError for a bad base path.
+std::vector<OutputFile> character_output_files(const PackedSheet& sheet, const std::string& base,
+                                               const OutputFormats& formats);
+
+/// The tile sheet PNG, then the selected formats; frames are named "<tile>/<variation>".
+/// Throws util::InputError for a bad base path.
+std::vector<OutputFile> tileset_output_files(const PackedSheet& tileset, const std::string& base,
+                                             const OutputFormats& formats);
 
 /// Every item as its own PNG, "<item_folder>/<item name>.png" (item_folder may be empty), cut
-/// from the atlas, then the atlas PNG and its JSON. Throws util::InputError for bad file names.
-std::vector<OutputFile> item_output_files(const PackedSheet& atlas, const std::string& json_file_name,
-                                          const std::string& item_folder);
+/// from the atlas, then the atlas PNG and the selected formats (frames named by item).
+/// Throws util::InputError for bad file names.
+std::vector<OutputFile> item_output_files(const PackedSheet& atlas, const std::string& base,
+                                          const std::string& item_folder, const OutputFormats& formats);
 
 /// Writes each file under `dir` atomically, in order, leaving alone (mtime too) those that already
 /// hold their bytes. Names are checked first, so nothing is

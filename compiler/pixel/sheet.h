@@ -1,7 +1,8 @@
 #pragma once
 // What every packer produces: one sheet image plus where each frame sits in it. Plain data; the
 // packers (character_sheet, tileset_sheet, item_atlas) fill it and the writers (atlas_json,
-// godot_sprite_frames, pack_output) read it.
+// tiled_tileset, godot_sprite_frames, godot_tileset, bevy_ron, pack_output) read it.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,32 +14,6 @@ namespace dgxpx::pixel {
 struct Rect {
   int x = 0, y = 0, w = 0, h = 0;
   bool operator==(const Rect& o) const { return x == o.x && y == o.y && w == o.w && h == o.h; }
-};
-
-/// One frame placed on a sheet. `frame` excludes padding and extrusion: it is exactly the
-/// source image's pixels, so engines sample the right texels.
-struct PackedFrame {
-  std::string name;   // unique within the sheet, e.g. "walk/down/0"
-  Rect frame;
-  int duration_ms = 100;
-};
-
-/// A named run of consecutive frames (an animation × direction, or a tile's variations).
-/// `from`/`to` are inclusive indices into PackedSheet::frames.
-struct FrameTag {
-  std::string name;   // e.g. "walk/down"
-  int from = 0, to = 0;
-  bool loop = true;
-};
-
-struct PackedSheet {
-  std::string name;             // the asset, e.g. "hero"
-  std::string image_file_name;  // the sheet PNG, relative to the JSON next to it
-  Image image;
-  std::vector<PackedFrame> frames;
-  std::vector<FrameTag> tags;
-  int padding = 0;
-  int extrude = 0;
 };
 
 /// A uniform grid of equally sized cells: `padding` transparent pixels around the sheet and
@@ -58,8 +33,38 @@ struct GridGeometry {
   }
   long long sheet_width() const { return padding + (long long)columns * pitch_x(); }
   long long sheet_height() const { return padding + (long long)rows * pitch_y(); }
+  /// Row-major index of cell (column, row): Tiled's tile id, Godot's frame, Bevy's atlas index.
+  int cell(int column, int row) const { return row * columns + column; }
   int margin() const { return padding + extrude; }
   int spacing() const { return padding + 2 * extrude; }
+};
+
+/// One frame placed on a sheet. `frame` excludes padding and extrusion: it is exactly the
+/// source image's pixels, so engines sample the right texels.
+struct PackedFrame {
+  std::string name;   // unique within the sheet, e.g. "walk/down/0"
+  Rect frame;
+  int duration_ms = 100;
+  int cell = -1;  // GridGeometry::cell of its place when the sheet is a grid, else -1
+};
+
+/// A named run of consecutive frames (an animation × direction, or a tile's variations).
+/// `from`/`to` are inclusive indices into PackedSheet::frames.
+struct FrameTag {
+  std::string name;   // e.g. "walk/down"
+  int from = 0, to = 0;
+  bool loop = true;
+};
+
+struct PackedSheet {
+  std::string name;             // the asset, e.g. "hero"
+  std::string image_file_name;  // the sheet PNG, relative to the JSON next to it
+  Image image;
+  std::vector<PackedFrame> frames;
+  std::vector<FrameTag> tags;
+  int padding = 0;
+  int extrude = 0;
+  std::optional<GridGeometry> grid;  // set for grid sheets (characters, tilesets), not for items
 };
 
 /// Largest sheet side we produce; GPUs commonly cap textures at 16384.

@@ -5,7 +5,7 @@
 
 namespace dgxpx::pixel {
 
-PackedTileset pack_tileset_sheet(const TilesetSpec& spec) {
+PackedSheet pack_tileset_sheet(const TilesetSpec& spec) {
   const auto& where = spec.where;
   check_label(spec.name, "tileset name", where);
   const std::string asset = "tileset \"" + spec.name + "\"";
@@ -57,9 +57,8 @@ PackedTileset pack_tileset_sheet(const TilesetSpec& spec) {
   grid.columns = int(columns);
   grid.rows = int(rows);
 
-  PackedTileset out;
-  out.grid = grid;
-  PackedSheet& sheet = out.sheet;
+  PackedSheet sheet;
+  sheet.grid = grid;
   sheet.name = spec.name;
   sheet.image_file_name = spec.image_file_name;
   sheet.padding = spec.padding;
@@ -79,13 +78,14 @@ PackedTileset pack_tileset_sheet(const TilesetSpec& spec) {
       PackedFrame packed;
       packed.name = tile.name + "/" + std::to_string(v);
       packed.frame = grid.frame(column, row);
+      packed.cell = grid.cell(column, row);
       blit_extruded(sheet.image, tile.variations[v], packed.frame.x, packed.frame.y, spec.extrude);
       sheet.frames.push_back(std::move(packed));
     }
     tag.to = int(sheet.frames.size()) - 1;
     sheet.tags.push_back(std::move(tag));
   }
-  return out;
+  return sheet;
 }
 
 }  // namespace dgxpx::pixel

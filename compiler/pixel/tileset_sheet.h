@@ -27,14 +27,9 @@ struct TilesetSpec {
   util::SourceLocation where;
 };
 
-struct PackedTileset {
-  PackedSheet sheet;  // frames "<tile>/<variation>", one FrameTag per tile
-  GridGeometry grid;
-};
-
-/// Packs the tiles in order. Throws util::InputError for no tiles, a tile without variations,
+/// Packs the tiles in order: frames "<tile>/<variation>", one FrameTag per tile, and the grid. Throws util::InputError for no tiles, a tile without variations,
 /// duplicate tile names, tiles of differing or zero size, bad columns or names, or a sheet over
 /// kMaxSheetSide.
-PackedTileset pack_tileset_sheet(const TilesetSpec& spec);
+PackedSheet pack_tileset_sheet(const TilesetSpec& spec);
 
 }  // namespace dgxpx::pixel

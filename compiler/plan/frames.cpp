@@ -201,6 +201,12 @@ class Expander {
         throw InputError(rule_.duration->where, util::expected_got("a frame duration in ms (1..60000)", "'" + d + "'"));
       f.duration_ms = static_cast<int>(n);
     }
+    if (rule_.loop) {
+      const std::string loop = render(*rule_.loop);  // a bool field renders as written
+      if (loop == "true" || loop == "yes" || loop == "on") f.loop = true;
+      else if (loop == "false" || loop == "no" || loop == "off") f.loop = false;
+      else throw InputError(rule_.loop->where, util::expected_got("loop true or false", "'" + loop + "'"));
+    }
     frames_.push_back(std::move(f));
   }
 

@@ -17,6 +17,7 @@ struct Frame {
   std::string subject;  // rendered frame.subject, "" when the rule has none
   std::string row, tag;
   int duration_ms = 100;
+  bool loop = true;  // whether its row's animation loops
 };
 
 /// Expands `asset` in loop order. Throws util::InputError (at the asset) when a rendered frame

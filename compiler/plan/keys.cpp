@@ -76,11 +76,14 @@ std::vector<KeyField> pack_fields(const backend::PackSpec& s, const std::vector<
   f.push_back({"kind", s.kind, ""});
   f.push_back({"format", s.format, ""});
   f.push_back({"output_dir", s.output_dir, ""});
-  f.push_back({"godot", s.godot ? "true" : "false", ""});
+  std::string formats;
+  for (const auto& format : s.formats) formats += (formats.empty() ? "" : ",") + format;
+  f.push_back({"formats", formats, ""});
   f.push_back({"frames", std::to_string(s.frames.size()), ""});
   for (size_t i = 0; i < s.frames.size(); ++i) {
     const auto& fr = s.frames[i];
-    std::string place = "row=" + fr.row + " tag=" + fr.tag + " duration=" + std::to_string(fr.duration_ms);
+    std::string place = "row=" + fr.row + " tag=" + fr.tag + " duration=" + std::to_string(fr.duration_ms) +
+                        (fr.loop ? "" : " once");
     f.push_back({"frame " + fr.name, pixel_keys.at(i).hex() + " " + place, "pixel " + pixel_keys[i].short_hex() + " " + place});
   }
   return f;

@@ -79,7 +79,7 @@ class AssetPlanner {
                   : asset.rule->format == manifest::SheetFormat::tileset ? "tileset"
                                                                          : "items";
     pack.output_dir = output_;
-    pack.godot = project_.godot;
+    pack.formats = project_.outputs;
     std::vector<util::Digest> pixel_keys;
     std::vector<std::string> pack_inputs;
 
@@ -140,7 +140,7 @@ class AssetPlanner {
                                spec_json(StepKind::pixel, pixel_key, px), std::move(inputs), {px.output}, false});
       pixel_keys.push_back(pixel_key);
       pack_inputs.push_back(px.output);
-      pack.frames.push_back({frame.name, px.output, frame.row, frame.tag, frame.duration_ms});
+      pack.frames.push_back({frame.name, px.output, frame.row, frame.tag, frame.duration_ms, frame.loop});
     }
 
     auto kfields = pack_fields(pack, pixel_keys);

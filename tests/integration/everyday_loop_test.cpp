@@ -35,12 +35,12 @@ std::map<std::string, std::pair<uintmax_t, int64_t>> snapshot(const TempProject&
   return files;
 }
 
-// Frames of one animation in a built character atlas, from its frame tags ("idle/down", ...).
+// Frames of one animation in a built character atlas, from its frame tags ("hero/idle/down", ...).
 int atlas_frames_tagged(const TempProject& p, const std::string& asset, const std::string& animation) {
   auto atlas = nlohmann::json::parse(p.read("assets/" + asset + ".json"));
   int frames = 0;
   for (const auto& tag : atlas["meta"]["frameTags"])
-    if (tag["name"].get<std::string>().rfind(animation + "/", 0) == 0)
+    if (tag["name"].get<std::string>().rfind(asset + "/" + animation + "/", 0) == 0)
       frames += tag["to"].get<int>() - tag["from"].get<int>() + 1;
   return frames;
 }

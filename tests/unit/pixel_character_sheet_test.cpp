@@ -64,6 +64,24 @@ TEST_CASE("character sheet: rows are animations, columns are frames", "[pixel][c
   CHECK(sheet.tags[2].loop == false);
 }
 
+TEST_CASE("character sheet: each frame knows its grid cell, gaps included", "[pixel][character_sheet]") {
+  auto spec = hero_spec(1, 1);
+  std::swap(spec.rows[0], spec.rows[2]);  // idle/down (2 frames) first: its row has 2 empty cells
+  const auto sheet = pixel::pack_character_sheet(spec);
+  REQUIRE(sheet.grid);
+  CHECK(sheet.grid->columns == 4);
+  CHECK(sheet.grid->rows == 3);
+  CHECK(sheet.grid->cell_w == 8);
+  CHECK(sheet.grid->cell_h == 6);
+  for (size_t i = 0; i < sheet.frames.size(); ++i) {
+    INFO(sheet.frames[i].name);
+    const int cell = sheet.frames[i].cell;
+    CHECK(sheet.frames[i].frame == sheet.grid->frame(cell % 4, cell / 4));
+  }
+  CHECK(sheet.frames[1].cell == 1);  // idle/down/1
+  CHECK(sheet.frames[2].cell == 4);  // walk/up/0 starts row 1, not at frame index 2
+}
+
 TEST_CASE("character sheet: padding and extrusion keep frames exact", "[pixel][character_sheet]") {
   const int pad = 2, ext = 1;
   const auto sheet = pixel::pack_character_sheet(hero_spec(pad, ext));

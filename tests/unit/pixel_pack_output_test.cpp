@@ -73,20 +73,44 @@ std::vector<std::string> names_of(const std::vector<pixel::OutputFile>& files) {
 
 }  // namespace
 
-TEST_CASE("character outputs: sheet, atlas JSON and Godot .tres", "[pixel][pack_output]") {
+static pixel::OutputFormats every_format() {
+  pixel::OutputFormats formats;
+  formats.godot = true;
+  return formats;
+}
+
+TEST_CASE("character outputs: sheet, both atlas layouts and Godot .tres", "[pixel][pack_output]") {
   const auto sheet = pixel::pack_character_sheet(hero_spec());
-  const auto files = pixel::character_output_files(sheet, "sprites/hero.json", "sprites/hero.tres");
-  CHECK(names_of(files) ==
-        std::vector<std::string>{"sprites/hero.png", "sprites/hero.json", "sprites/hero.tres"});
+  const auto files = pixel::character_output_files(sheet, "sprites/hero", every_format());
+  CHECK(names_of(files) == std::vector<std::string>{"sprites/hero.png", "sprites/hero.json",
+                                                    "sprites/hero.hash.json", "sprites/hero.tres",
+                                                    "sprites/hero.assets.ron", "sprites/hero.animations.ron"});
   const Image decoded = pixel::decode_png(files[0].bytes, "hero.png");
   CHECK(decoded.width == sheet.image.width);
   CHECK(decoded.pixels == sheet.image.pixels);
-  CHECK_THAT(files[1].bytes, Catch::Contains("\"image\": \"hero.png\""));
-  CHECK_THAT(files[2].bytes, Catch::Contains("path=\"hero.png\""));
+  CHECK_THAT(files[1].bytes, Catch::Contains("\"filename\": \"0\""));  // Phaser's Aseprite path
+  CHECK_THAT(files[2].bytes, Catch::Contains("\"walk/down/0\": {"));
+  CHECK_THAT(files[3].bytes, Catch::Contains("path=\"hero.png\""));
+  CHECK_THAT(files[4].bytes, Catch::Contains("path: \"sprites/hero.png\""));  // from Bevy's asset folder
 
-  CHECK(pixel::character_output_files(sheet, "hero.json").size() == 2);
-  CHECK_THROWS_AS(pixel::character_output_files(sheet, "sprites/hero.json", "godot/hero.tres"),
-                  util::InputError);
+  pixel::OutputFormats none;
+  none.aseprite = none.texturepacker = none.tiled = none.bevy = false;
+  CHECK(names_of(pixel::character_output_files(sheet, "hero", none)) == std::vector<std::string>{"hero.png"});
+  CHECK_THROWS_AS(pixel::character_output_files(sheet, "../hero", {}), util::InputError);
+}
+
+TEST_CASE("tileset outputs: sheet, atlases, a Tiled tileset and a Godot TileSet", "[pixel][pack_output]") {
+  pixel::TilesetSpec tiles;
+  tiles.name = "forest";
+  tiles.image_file_name = "forest.png";
+  tiles.tiles = {{"grass", {pattern(8, 8, 5)}}};
+  const auto files = pixel::tileset_output_files(pixel::pack_tileset_sheet(tiles), "maps/forest", every_format());
+  CHECK(names_of(files) == std::vector<std::string>{"maps/forest.png", "maps/forest.json",
+                                                    "maps/forest.hash.json", "maps/forest.tsx",
+                                                    "maps/forest.tres", "maps/forest.assets.ron"});
+  CHECK_THAT(files[1].bytes, Catch::Contains("\"filename\": \"grass/0\""));
+  CHECK_THAT(files[3].bytes, Catch::Contains("<image source=\"forest.png\""));
+  CHECK_THAT(files[4].bytes, Catch::Contains("[gd_resource type=\"TileSet\""));
 }
 
 TEST_CASE("same inputs give byte-identical sheets and JSON, on disk too", "[pixel][pack_output]") {
@@ -94,21 +118,22 @@ TEST_CASE("same inputs give byte-identical sheets and JSON, on disk too", "[pixe
   for (const fs::path& dir : {a.path, b.path}) {
     // Everything is rebuilt from scratch for each run.
     const auto hero = pixel::pack_character_sheet(hero_spec());
-    pixel::write_output_files(dir, pixel::character_output_files(hero, "hero.json", "hero.tres"));
+    pixel::write_output_files(dir, pixel::character_output_files(hero, "hero", every_format()));
     pixel::TilesetSpec tiles;
     tiles.name = "forest";
     tiles.image_file_name = "forest.png";
     tiles.extrude = 2;
     tiles.tiles = {{"grass", {pattern(8, 8, 5), pattern(8, 8, 6)}}, {"dirt", {pattern(8, 8, 7)}}};
     pixel::write_output_files(
-        dir, pixel::tileset_output_files(pixel::pack_tileset_sheet(tiles), "forest.json"));
+        dir, pixel::tileset_output_files(pixel::pack_tileset_sheet(tiles), "forest", every_format()));
     pixel::write_output_files(
-        dir, pixel::item_output_files(pixel::pack_item_atlas(items_spec()), "items.json", "items"));
+        dir, pixel::item_output_files(pixel::pack_item_atlas(items_spec()), "items", "items", every_format()));
   }
-  const std::vector<std::string> expected = {"hero.png",   "hero.json",        "hero.tres",
-                                             "forest.png", "forest.json",      "items.png",
-                                             "items.json", "items/sword.png",  "items/gem.png",
-                                             "items/bow.png"};
+  const std::vector<std::string> expected = {
+      "hero.png",  "hero.json",      "hero.hash.json",  "hero.tres",     "hero.assets.ron",
+      "hero.animations.ron", "forest.assets.ron", "forest.png",
+      "forest.json", "forest.hash.json", "forest.tsx", "forest.tres",  "items.png",     "items.json",
+      "items.hash.json", "items/sword.png", "items/gem.png", "items/bow.png"};
   for (const auto& name : expected) {
     INFO(name);
     const auto first = util::read_file(a.path / name);
@@ -123,17 +148,17 @@ TEST_CASE("same inputs give byte-identical sheets and JSON, on disk too", "[pixe
 TEST_CASE("item outputs: one PNG per item, identical to the atlas cell", "[pixel][pack_output]") {
   const auto spec = items_spec();
   const auto atlas = pixel::pack_item_atlas(spec);
-  const auto files = pixel::item_output_files(atlas, "ui/items.json", "ui/icons");
+  const auto files = pixel::item_output_files(atlas, "ui/items", "ui/icons", every_format());
   CHECK(names_of(files) == std::vector<std::string>{"ui/icons/sword.png", "ui/icons/gem.png",
                                                     "ui/icons/bow.png", "ui/items.png",
-                                                    "ui/items.json"});
+                                                    "ui/items.json", "ui/items.hash.json"});
   for (size_t i = 0; i < spec.items.size(); ++i) {
     const Image decoded = pixel::decode_png(files[i].bytes, files[i].name);
     CHECK(decoded.width == spec.items[i].image.width);
     CHECK(decoded.height == spec.items[i].image.height);
     CHECK(decoded.pixels == spec.items[i].image.pixels);
   }
-  CHECK(pixel::item_output_files(atlas, "items.json", "")[0].name == "sword.png");
+  CHECK(pixel::item_output_files(atlas, "items", "", {})[0].name == "sword.png");
 }
 
 TEST_CASE("write_output_files writes nothing when a name is bad", "[pixel][pack_output]") {

@@ -31,37 +31,37 @@ pixel::TilesetSpec forest_spec(int columns = 0, int padding = 0, int extrude = 0
 
 TEST_CASE("tileset: one row per tile, variations across", "[pixel][tileset_sheet]") {
   const auto out = pixel::pack_tileset_sheet(forest_spec());
-  CHECK(out.grid.columns == 3);
-  CHECK(out.grid.rows == 3);
-  CHECK(out.sheet.image.width == 12);
-  CHECK(out.sheet.image.height == 12);
-  REQUIRE(out.sheet.frames.size() == 6);
-  CHECK(out.sheet.frames[2].name == "grass/2");
-  CHECK(out.sheet.frames[2].frame == pixel::Rect{8, 0, 4, 4});
-  CHECK(out.sheet.frames[3].name == "dirt/0");
-  CHECK(out.sheet.frames[3].frame == pixel::Rect{0, 4, 4, 4});
-  CHECK(out.sheet.frames[5].frame == pixel::Rect{4, 8, 4, 4});
-  CHECK(out.sheet.image.at(5, 9) == Rgba{20, 1, 200, 255});
-  CHECK(out.sheet.image.at(5, 5) == Rgba{0, 0, 0, 0});  // dirt has no 2nd variation
-  REQUIRE(out.sheet.tags.size() == 3);
-  CHECK(out.sheet.tags[1].name == "dirt");
-  CHECK(out.sheet.tags[1].from == 3);
-  CHECK(out.sheet.tags[1].to == 3);
-  CHECK(out.sheet.tags[2].from == 4);
-  CHECK(out.sheet.tags[2].to == 5);
+  CHECK(out.grid->columns == 3);
+  CHECK(out.grid->rows == 3);
+  CHECK(out.image.width == 12);
+  CHECK(out.image.height == 12);
+  REQUIRE(out.frames.size() == 6);
+  CHECK(out.frames[2].name == "grass/2");
+  CHECK(out.frames[2].frame == pixel::Rect{8, 0, 4, 4});
+  CHECK(out.frames[3].name == "dirt/0");
+  CHECK(out.frames[3].frame == pixel::Rect{0, 4, 4, 4});
+  CHECK(out.frames[5].frame == pixel::Rect{4, 8, 4, 4});
+  CHECK(out.image.at(5, 9) == Rgba{20, 1, 200, 255});
+  CHECK(out.image.at(5, 5) == Rgba{0, 0, 0, 0});  // dirt has no 2nd variation
+  REQUIRE(out.tags.size() == 3);
+  CHECK(out.tags[1].name == "dirt");
+  CHECK(out.tags[1].from == 3);
+  CHECK(out.tags[1].to == 3);
+  CHECK(out.tags[2].from == 4);
+  CHECK(out.tags[2].to == 5);
 }
 
 TEST_CASE("tileset: a column count flows tiles in reading order", "[pixel][tileset_sheet]") {
   const auto out = pixel::pack_tileset_sheet(forest_spec(4, 1, 1));
-  CHECK(out.grid.columns == 4);
-  CHECK(out.grid.rows == 2);
-  CHECK(out.grid.margin() == 2);
-  CHECK(out.grid.spacing() == 3);
-  CHECK(out.sheet.image.width == 1 + 4 * (4 + 2 + 1));
-  CHECK(out.sheet.image.height == 1 + 2 * 7);
-  CHECK(out.sheet.frames[3].frame == pixel::Rect{2 + 3 * 7, 2, 4, 4});  // dirt/0
-  CHECK(out.sheet.frames[4].frame == pixel::Rect{2, 2 + 7, 4, 4});      // water/0
-  CHECK(out.sheet.image.at(1, 8) == Rgba{20, 0, 200, 255});             // extruded water/0
+  CHECK(out.grid->columns == 4);
+  CHECK(out.grid->rows == 2);
+  CHECK(out.grid->margin() == 2);
+  CHECK(out.grid->spacing() == 3);
+  CHECK(out.image.width == 1 + 4 * (4 + 2 + 1));
+  CHECK(out.image.height == 1 + 2 * 7);
+  CHECK(out.frames[3].frame == pixel::Rect{2 + 3 * 7, 2, 4, 4});  // dirt/0
+  CHECK(out.frames[4].frame == pixel::Rect{2, 2 + 7, 4, 4});      // water/0
+  CHECK(out.image.at(1, 8) == Rgba{20, 0, 200, 255});             // extruded water/0
 }
 
 TEST_CASE("tileset: bad input is an InputError", "[pixel][tileset_sheet]") {
