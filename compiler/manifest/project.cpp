@@ -95,6 +95,7 @@ ProjectConfig load_project(const fs::path& root) {
   project.presets_dir = root / "presets";
   project.rules_dir = root / "rules";
   project.output_dir = root / "assets";
+  project.lora_registry_dir = root / "loras";
   std::string display = kProjectFile;
   auto documents = read_yaml_documents(root / kProjectFile, display);
   Value empty;
@@ -103,7 +104,7 @@ ProjectConfig load_project(const fs::path& root) {
   const Value& doc = documents.empty() || documents[0].type == Value::Type::null ? empty : documents[0];
   if (documents.size() > 1) throw InputError(documents[1].where, "dgxpx.yaml must hold a single document");
   as_map(doc, "a mapping of project settings");
-  check_keys(doc, {"project", "manifests", "presets", "rules", "output", "cache", "default_preset", "gen_jobs", "godot", "worker"});
+  check_keys(doc, {"project", "manifests", "presets", "rules", "output", "cache", "default_preset", "gen_jobs", "godot", "worker", "lora_registry"});
   if (const Value* m = doc.find("manifests")) {
     if (m->type == Value::Type::list) {
       for (const auto& item : m->items) project.manifests.push_back(inside_root(root, item, "a manifest folder or file"));
@@ -128,6 +129,7 @@ ProjectConfig load_project(const fs::path& root) {
   if (const Value* v = doc.find("output")) project.output_dir = inside_root(root, *v, "an output folder");
   check_output_folder(project, doc.find("output") ? doc.find("output")->where : doc.where);
   if (const Value* v = doc.find("cache")) project.cache_dir = inside_root(root, *v, "a cache folder");
+  if (const Value* v = doc.find("lora_registry")) project.lora_registry_dir = inside_root(root, *v, "a LoRA registry folder");
   if (const Value* v = doc.find("default_preset")) project.default_preset = as_string(*v);
   if (const Value* v = doc.find("gen_jobs")) {
     int64_t n = as_int(*v);

@@ -28,6 +28,7 @@ struct ProjectConfig {
   std::filesystem::path output_dir;              // engine-ready outputs
   std::filesystem::path state_dir;               // .dgxpx: build.ninja, specs, records
   std::optional<std::filesystem::path> cache_dir;  // from dgxpx.yaml; else state_dir/cache
+  std::filesystem::path lora_registry_dir;       // LoRA registry: <dir>/<status>/<name>_v<version>.safetensors
   std::string default_preset;                    // used by assets that name none
   int gen_jobs = 1;                              // concurrent model-backed generations (ninja pool)
   bool godot = false;                            // also write Godot 4 SpriteFrames for characters

@@ -36,8 +36,8 @@ std::optional<util::Digest> context_digest(const manifest::Workspace& ws, const 
   return h.finish();
 }
 
-// A cached file plan holds while the files its keys hashed still have those digests and every
-// step's spec file is there (the entry keeps no spec JSON to rewrite one).
+// A cached file plan holds while the files its keys hashed still have those digests, the
+// folders it looked LoRAs up in list the same names, and every step's spec file is there (the entry keeps no spec JSON to rewrite one).
 bool still_valid(const FilePlan& cached, FileDigestCache& digests, const SpecFiles& specs) {
   for (const auto& [path, digest] : cached.files_used) {
     try {
@@ -46,6 +46,8 @@ bool still_valid(const FilePlan& cached, FileDigestCache& digests, const SpecFil
       return false;  // gone: re-reading the manifest reports it where it is named
     }
   }
+  for (const auto& [folder, listing] : cached.folders_listed)
+    if (folder_listing_digest(folder) != listing) return false;
   for (const auto& asset : cached.assets)
     for (const auto& step : asset.steps)
       if (!specs.has(step.kind, step.key)) return false;
@@ -123,6 +125,11 @@ ProjectPlan plan_project(const fs::path& root, const fs::path& builtin_dir, cons
   for (auto& slot : slots) {
     if (slot.replanned) slot.plan = plan_assets(ws.project, slot.assets, digests, spec_exists);
     for (const auto& [path, _] : slot.plan->files_used) used_files.insert(path);
+    // A folder's mtime moves when a file appears in it (a sidecar, a promoted version); a
+    // missing one cannot be an input of the generator edge.
+    std::error_code ec;
+    for (const auto& [folder, _] : slot.plan->folders_listed)
+      if (fs::is_directory(folder, ec)) used_files.insert(folder);
   }
   ws.inputs.insert(ws.inputs.end(), used_files.begin(), used_files.end());
 

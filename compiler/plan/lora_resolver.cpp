@@ -1,0 +1,77 @@
+#include "compiler/plan/lora_resolver.h"
+
+#include <algorithm>
+
+#include "compiler/lora/registry.h"
+#include "compiler/lora/sidecar.h"
+
+namespace dgxpx::plan {
+namespace fs = std::filesystem;
+
+fs::path LoraResolver::registry_file(const manifest::LoraRef& ref, std::map<std::string, util::Digest>& folders_listed) {
+  const fs::path folder = project_.lora_registry_dir / ref.registry_status;
+  folders_listed[folder.string()] = folder_listing_digest(folder);
+  const std::string id = ref.registry_status + "/" + ref.registry_name;
+  auto hit = registry_hits_.find(id);
+  if (hit != registry_hits_.end()) return hit->second;
+  fs::path file = lora::resolve_registry_lora(project_.lora_registry_dir, manifest::display_path(project_, project_.lora_registry_dir),
+                                              ref.registry_name, ref.registry_status, ref.where);
+  return registry_hits_.emplace(id, file.lexically_normal()).first->second;
+}
+
+const lora::LoraInfo& LoraResolver::info(const fs::path& file, std::map<std::string, util::Digest>& files_used,
+                                         std::map<std::string, util::Digest>& folders_listed) {
+  const fs::path sidecar = lora::sidecar_path(file);
+  // Whether a sidecar exists is decided by the folder's listing; its content by its digest.
+  folders_listed[file.parent_path().string()] = folder_listing_digest(file.parent_path());
+  std::error_code ec;
+  if (fs::is_regular_file(sidecar, ec)) files_used[sidecar.string()] = digests_.digest(sidecar);
+  auto it = infos_.find(file.string());
+  if (it == infos_.end())
+    it = infos_.emplace(file.string(), lora::read_lora_info(file, manifest::display_path(project_, file), sidecar,
+                                                            manifest::display_path(project_, sidecar)))
+             .first;
+  return it->second;
+}
+
+ResolvedLoras LoraResolver::resolve(const manifest::Preset& style, bool loads_weights,
+                                    std::map<std::string, util::Digest>& files_used,
+                                    std::map<std::string, util::Digest>& folders_listed) {
+  ResolvedLoras out;
+  std::vector<std::string> sources;
+  for (const manifest::LoraRef& ref : style.loras) {
+    const fs::path file = ref.registry_name.empty() ? ref.file : registry_file(ref, folders_listed);
+    const util::Digest digest = digests_.digest(file);
+    files_used[file.string()] = digest;
+    const lora::LoraInfo& meta = info(file, files_used, folders_listed);
+    if (auto wrong = meta.non_sdxl_base())
+      throw util::InputError(ref.where, util::expected_got("a LoRA trained for SDXL", "one for '" + wrong->value + "' (" +
+                                                                                         wrong->source + ")"));
+    if (loads_weights && !meta.header_read)
+      throw util::InputError(ref.where, util::expected_got("a LoRA in safetensors format", meta.header_error));
+
+    double weight = 1.0;
+    std::string weight_source;
+    if (ref.weight) {
+      weight = *ref.weight;
+    } else if (meta.recommended_weight) {
+      weight = *meta.recommended_weight;
+      weight_source = meta.weight_source;
+    }
+    out.specs.push_back({manifest::display_path(project_, file), weight});
+    out.digests.push_back(digest);
+    out.notes.weight_sources.push_back(weight_source);
+    bool added = false;
+    for (const auto& word : meta.trigger_words)
+      if (std::find(out.trigger_words.begin(), out.trigger_words.end(), word) == out.trigger_words.end()) {
+        out.trigger_words.push_back(word);
+        added = true;
+      }
+    if (added) sources.push_back(meta.trigger_words_source);
+  }
+  out.notes.trigger_words = out.trigger_words;
+  for (const auto& source : sources) out.notes.trigger_words_source += (out.notes.trigger_words_source.empty() ? "" : "; ") + source;
+  return out;
+}
+
+}  // namespace dgxpx::plan
