@@ -9,6 +9,9 @@ endfunction()
 dgxpx_end_to_end_suite(dgxpx_integration_tests LABELS integration
   SOURCES integration/build_test.cpp integration/malformed_input_test.cpp integration/everyday_loop_test.cpp)
 
+# LoRA metadata, sidecars and the registry, on the placeholder backend (no libtorch).
+dgxpx_end_to_end_suite(dgxpx_lora_workflow_tests LABELS integration SOURCES integration/lora_workflow_test.cpp)
+
 if(TARGET dgxpx-sdxl)
   # Needs the reference fixtures (tiny SDXL model) and dgxpx-sdxl.
   dgxpx_end_to_end_suite(dgxpx_sdxl_build_tests LABELS parity
