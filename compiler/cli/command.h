@@ -62,6 +62,7 @@ CommandBody define_gen(CLI::App&, const GlobalOptions&);
 CommandBody define_serve(CLI::App&, const GlobalOptions&);
 CommandBody define_pixelize(CLI::App&, const GlobalOptions&);
 CommandBody define_lora(CLI::App&, const GlobalOptions&);
+CommandBody define_compare(CLI::App&, const GlobalOptions&);
 CommandBody define_completion(CLI::App&, const GlobalOptions&);
 
 }  // namespace dgxpx::cli

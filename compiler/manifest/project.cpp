@@ -1,5 +1,8 @@
 #include "compiler/manifest/project.h"
 
+#include <cstdlib>
+#include <sstream>
+
 #include "compiler/manifest/yaml_reader.h"
 
 namespace dgxpx::manifest {
@@ -88,6 +91,30 @@ static void check_output_folder(const ProjectConfig& project, const util::Source
     if (within(without_trailing_slash(manifests), out)) refuse("holds the manifests");
 }
 
+// A variant build (dgxpx compare): folders and LoRA swaps from the environment. A bad value
+// is the command line's fault, so it is an InputError without a file.
+static void apply_variant_environment(ProjectConfig& project) {
+  auto folder = [&](const char* name, fs::path& into) {
+    const char* v = std::getenv(name);
+    if (!v || !*v) return;
+    into = (fs::path(v).is_absolute() ? fs::path(v) : project.root / v).lexically_normal();
+  };
+  folder(kStateDirEnv, project.state_dir);
+  folder(kOutputDirEnv, project.output_dir);
+  const char* swaps = std::getenv(kLoraSwapEnv);
+  if (!swaps || !*swaps) return;
+  std::istringstream lines(swaps);
+  for (std::string line; std::getline(lines, line);) {
+    const size_t eq = line.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == line.size())
+      throw InputError(util::expected_got(std::string(kLoraSwapEnv) + " lines like OLD.safetensors=NEW.safetensors", "'" + line + "'"));
+    auto file = [&](const std::string& written) {
+      return (fs::path(written).is_absolute() ? fs::path(written) : project.root / written).lexically_normal();
+    };
+    project.lora_swaps[file(line.substr(0, eq))] = file(line.substr(eq + 1));
+  }
+}
+
 ProjectConfig load_project(const fs::path& root) {
   ProjectConfig project;
   project.root = root;
@@ -127,6 +154,7 @@ ProjectConfig load_project(const fs::path& root) {
   if (const Value* v = doc.find("presets")) project.presets_dir = inside_root(root, *v, "a presets folder");
   if (const Value* v = doc.find("rules")) project.rules_dir = inside_root(root, *v, "a rules folder");
   if (const Value* v = doc.find("output")) project.output_dir = inside_root(root, *v, "an output folder");
+  apply_variant_environment(project);
   check_output_folder(project, doc.find("output") ? doc.find("output")->where : doc.where);
   if (const Value* v = doc.find("cache")) project.cache_dir = inside_root(root, *v, "a cache folder");
   if (const Value* v = doc.find("lora_registry")) project.lora_registry_dir = inside_root(root, *v, "a LoRA registry folder");

@@ -40,7 +40,8 @@ ResolvedLoras LoraResolver::resolve(const manifest::Preset& style, bool loads_we
   ResolvedLoras out;
   std::vector<std::string> sources;
   for (const manifest::LoraRef& ref : style.loras) {
-    const fs::path file = ref.registry_name.empty() ? ref.file : registry_file(ref, folders_listed);
+    fs::path file = ref.registry_name.empty() ? ref.file : registry_file(ref, folders_listed);
+    if (auto swap = project_.lora_swaps.find(file.lexically_normal()); swap != project_.lora_swaps.end()) file = swap->second;
     const util::Digest digest = digests_.digest(file);
     files_used[file.string()] = digest;
     const lora::LoraInfo& meta = info(file, files_used, folders_listed);

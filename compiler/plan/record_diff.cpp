@@ -143,7 +143,8 @@ bool inherited(const FieldChange& c) {
   if (c.what != FieldChange::What::changed) return false;
   if (c.kind == StepKind::pixel && c.field == "gen") return true;
   if (c.kind == StepKind::pack && c.field.rfind("frame ", 0) == 0) {
-    auto layout = [](const std::string& v) { return v.substr(std::min(v.find(' '), v.size())); };
+    // Shown as "pixel <key> row=… tag=… duration=…": the place starts at " row=".
+    auto layout = [](const std::string& v) { return v.substr(std::min(v.find(" row="), v.size())); };
     return layout(c.before) == layout(c.after);
   }
   return false;
