@@ -232,3 +232,49 @@ TEST_CASE("dgxpx lora info prints the metadata and sidecar it found", "[integrat
   CHECK(old.summary["usable_with_sdxl"] == false);
   CHECK(p.dgxpx("lora info missing.safetensors").exit_code == 2);
 }
+
+TEST_CASE("dgxpx compare --lora builds both sides through one cache and ranks the assets that use the LoRA first",
+          "[integration][lora][compare]") {
+  TempProject p;
+  p.write("dgxpx.yaml", "manifests: sprites\n");
+  p.write("loras/style.safetensors", lora_file("1"));
+  p.write("loras/style_v2.safetensors", lora_file("2"));
+  // The placeholder draws in the first colour word of the prompt: v2's trigger word shows.
+  p.write("loras/style_v2.json", R"({"trigger_words": ["red"]})");
+  const std::string pixel = "pixel: {size: [16, 16], palette: db32}\n";
+  p.write("presets/styled.yaml", "size: [64, 64]\nloras: [{file: loras/style.safetensors}]\n" + pixel);
+  p.write("presets/plain.yaml", "size: [64, 64]\n" + pixel);
+  write_items(p, "styled", "styled", 2);
+  write_items(p, "plain", "plain", 1);
+  build(p);
+  const size_t styled_frames = gen_steps(p, "styled").size();
+  const std::string sheet_before = p.read("assets/styled.png");
+
+  RunResult r = p.dgxpx("compare --lora loras/style.safetensors=loras/style_v2.safetensors --json");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const json& s = r.summary;
+  REQUIRE(s.is_object());
+  CHECK(s["a"]["ran"]["gen"] == 0);              // side A is the project as built: all from the cache
+  CHECK(s["b"]["ran"]["gen"] == styled_frames);  // side B generates only what the swap changed
+  REQUIRE(s["assets"].size() == 2);
+  CHECK(s["assets"][0]["asset"] == "styled");
+  CHECK(s["assets"][0]["changed"] == true);
+  CHECK(s["assets"][0]["mean_pixel_difference"].get<double>() > 0);
+  CHECK(s["assets"][0]["key_a"] != s["assets"][0]["key_b"]);
+  CHECK_THAT(s["assets"][0]["reason"].get<std::string>(), Catch::Contains("trigger_words"));
+  CHECK(s["assets"][1]["asset"] == "plain");
+  CHECK(s["assets"][1]["changed"] == false);
+  CHECK(s["assets"][1]["mean_pixel_difference"] == 0.0);
+  CHECK(s["changed"] == 1);
+  CHECK(p.exists(s["a"]["output"].get<std::string>() + "/styled.png"));
+  CHECK(p.exists(s["b"]["output"].get<std::string>() + "/styled.png"));
+  CHECK(p.read("assets/styled.png") == sheet_before);  // the project's own outputs are left alone
+
+  RunResult again = p.dgxpx("compare --lora loras/style.safetensors=loras/style_v2.safetensors");
+  INFO(again.out << again.err);
+  REQUIRE(again.exit_code == 0);
+  CHECK_THAT(again.out, Catch::Contains("styled: ") && Catch::Contains("plain (same key)") &&
+                            Catch::Contains("1 of 2 assets changed"));
+  CHECK(p.dgxpx("compare --lora loras/style.safetensors=loras/missing.safetensors").exit_code == 2);
+}
