@@ -156,6 +156,38 @@ TEST_CASE("a LoRA for another base model, or a broken sidecar, is an error at it
   CHECK_THAT(info.err, Catch::Contains(location_of(p, "loras/style.json", "42")));
 }
 
+TEST_CASE("a preset's LoRA entry that is neither a file nor a registry name is an error at its place", "[integration][lora]") {
+  struct Case {
+    const char* name;
+    std::string entry;    // the preset's loras: item
+    std::string culprit;  // where the error points (first occurrence in the preset)
+    const char* message;
+  };
+  const std::vector<Case> cases = {
+      {"file and name", "{file: loras/style.safetensors, name: style}", "{file", "either 'file' or 'name'"},
+      {"neither", "{weight: 0.5}", "{weight", "either 'file' or 'name'"},
+      {"status with a file", "{file: loras/style.safetensors, status: staging}", "staging", "use it with 'name'"},
+      {"a name that is a path", "{name: ../style}", "../style", "a LoRA name"},
+      {"a status that is a path", "{name: style, status: prod/uction}", "prod/uction", "a registry status"},
+      {"a weight that is text", "{name: style, weight: strong}", "strong", "a LoRA weight"},
+  };
+  for (const auto& c : cases) {
+    SECTION(c.name) {
+      TempProject p;
+      p.write("dgxpx.yaml", "manifests: sprites\n");
+      p.write("loras/style.safetensors", lora_file("1"));
+      p.write("loras/production/style_v1.safetensors", lora_file("1"));
+      p.write("presets/styled.yaml", "size: [64, 64]\nloras:\n  - " + c.entry + "\npixel: {size: [16, 16]}\n");
+      write_items(p, "styled", "styled", 1);
+      RunResult r = p.dgxpx("build");
+      CHECK(r.exit_code == 2);
+      CHECK_THAT(r.err, Catch::Contains(location_of(p, "presets/styled.yaml", c.culprit) + ": error: ") &&
+                            Catch::Contains(c.message));
+      CHECK_FALSE(p.exists(".dgxpx/build.ninja"));
+    }
+  }
+}
+
 TEST_CASE("promoting a registry version (a file move) reruns exactly the assets that use that status", "[integration][lora]") {
   TempProject p;
   p.write("dgxpx.yaml", "manifests: sprites\nlora_registry: models/loras\n");
