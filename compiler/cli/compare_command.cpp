@@ -14,8 +14,10 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/cli/asset_comparison.h"
+#include "compiler/cli/compare_page.h"
 #include "compiler/cli/command.h"
 #include "compiler/cli/project_context.h"
+#include "compiler/util/atomic_file.h"
 #include "compiler/util/error.h"
 
 namespace dgxpx::cli {
@@ -133,6 +135,11 @@ CommandBody define_compare(CLI::App& app, const GlobalOptions& global) {
     }
 
     const auto assets = compare_variants(side_a, side_b);
+    std::string swapped;
+    for (const auto& s : swaps_json)
+      swapped += (swapped.empty() ? "" : ", ") + s["old"].get<std::string>() + " → " + s["new"].get<std::string>();
+    const fs::path page = base / "index.html";
+    util::write_file_atomic(page, render_compare_page(assets, {"as is", swapped, "a/assets", "b/assets"}, base));
     int changed = 0;
     json rows = json::array();
     for (const auto& c : assets) {
@@ -147,7 +154,8 @@ CommandBody define_compare(CLI::App& app, const GlobalOptions& global) {
                       {"reason", c.reason}});
     }
     if (options->json) {
-      json out = {{"a", {{"output", manifest::display_path(project, side_a.output_dir)}, {"ran", builds[0].summary.value("ran", json())}}},
+      json out = {{"page", manifest::display_path(project, page)},
+                  {"a", {{"output", manifest::display_path(project, side_a.output_dir)}, {"ran", builds[0].summary.value("ran", json())}}},
                   {"b", {{"output", manifest::display_path(project, side_b.output_dir)}, {"ran", builds[1].summary.value("ran", json())},
                          {"lora_swaps", swaps_json}}},
                   {"assets", rows},
@@ -155,16 +163,14 @@ CommandBody define_compare(CLI::App& app, const GlobalOptions& global) {
       std::printf("%s\n", out.dump().c_str());
       return kExitOk;
     }
-    std::printf("A: %s (as is)\nB: %s (", manifest::display_path(project, side_a.output_dir).c_str(),
-                manifest::display_path(project, side_b.output_dir).c_str());
-    for (size_t i = 0; i < swaps_json.size(); ++i)
-      std::printf("%s%s → %s", i ? ", " : "", swaps_json[i]["old"].get<std::string>().c_str(),
-                  swaps_json[i]["new"].get<std::string>().c_str());
-    std::printf(")\n%8s  %-9s  %s\n", "pixels", "colours", "asset");
+    std::printf("A: %s (as is)\nB: %s (%s)\n", manifest::display_path(project, side_a.output_dir).c_str(),
+                manifest::display_path(project, side_b.output_dir).c_str(), swapped.c_str());
+    std::printf("%8s  %-9s  %s\n", "pixels", "colours", "asset");
     for (const auto& c : assets)
       std::printf("%8s  %4d→%-4d  %s%s\n", fixed(c.pixels.mean).c_str(), c.pixels.colors_a, c.pixels.colors_b, c.asset.c_str(),
                   c.changed ? (": " + c.reason).c_str() : " (same key)");
-    std::printf("%d of %zu assets changed\n", changed, assets.size());
+    std::printf("%d of %zu assets changed; side by side: %s\n", changed, assets.size(),
+                manifest::display_path(project, page).c_str());
     return kExitOk;
   };
 }
