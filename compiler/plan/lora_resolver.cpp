@@ -8,9 +8,15 @@
 namespace dgxpx::plan {
 namespace fs = std::filesystem;
 
+const util::Digest& LoraResolver::listing(const fs::path& folder) {
+  auto it = listings_.find(folder.string());
+  if (it == listings_.end()) it = listings_.emplace(folder.string(), folder_listing_digest(folder)).first;
+  return it->second;
+}
+
 fs::path LoraResolver::registry_file(const manifest::LoraRef& ref, std::map<std::string, util::Digest>& folders_listed) {
   const fs::path folder = project_.lora_registry_dir / ref.registry_status;
-  folders_listed[folder.string()] = folder_listing_digest(folder);
+  folders_listed[folder.string()] = listing(folder);
   const std::string id = ref.registry_status + "/" + ref.registry_name;
   auto hit = registry_hits_.find(id);
   if (hit != registry_hits_.end()) return hit->second;
@@ -22,16 +28,18 @@ fs::path LoraResolver::registry_file(const manifest::LoraRef& ref, std::map<std:
 const lora::LoraInfo& LoraResolver::info(const fs::path& file, std::map<std::string, util::Digest>& files_used,
                                          std::map<std::string, util::Digest>& folders_listed) {
   const fs::path sidecar = lora::sidecar_path(file);
+  auto it = known_.find(file.string());
+  if (it == known_.end()) {
+    Known known;
+    std::error_code ec;
+    if (fs::is_regular_file(sidecar, ec)) known.sidecar_digest = digests_.digest(sidecar);
+    known.info = lora::read_lora_info(file, manifest::display_path(project_, file), sidecar, manifest::display_path(project_, sidecar));
+    it = known_.emplace(file.string(), std::move(known)).first;
+  }
   // Whether a sidecar exists is decided by the folder's listing; its content by its digest.
-  folders_listed[file.parent_path().string()] = folder_listing_digest(file.parent_path());
-  std::error_code ec;
-  if (fs::is_regular_file(sidecar, ec)) files_used[sidecar.string()] = digests_.digest(sidecar);
-  auto it = infos_.find(file.string());
-  if (it == infos_.end())
-    it = infos_.emplace(file.string(), lora::read_lora_info(file, manifest::display_path(project_, file), sidecar,
-                                                            manifest::display_path(project_, sidecar)))
-             .first;
-  return it->second;
+  folders_listed[file.parent_path().string()] = listing(file.parent_path());
+  if (it->second.sidecar_digest) files_used[sidecar.string()] = *it->second.sidecar_digest;
+  return it->second.info;
 }
 
 ResolvedLoras LoraResolver::resolve(const manifest::Preset& style, bool loads_weights,

@@ -4,6 +4,7 @@
 // and the base-model check. Records every file and folder it looked at, so the plan cache and
 // the up-to-date check notice a new sidecar or a promoted version.
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,10 +39,17 @@ class LoraResolver {
   std::filesystem::path registry_file(const manifest::LoraRef& ref, std::map<std::string, util::Digest>& folders_listed);
   const lora::LoraInfo& info(const std::filesystem::path& file, std::map<std::string, util::Digest>& files_used,
                              std::map<std::string, util::Digest>& folders_listed);
+  const util::Digest& listing(const std::filesystem::path& folder);
 
+  // What was read for one LoRA file, once per resolver (10,000 assets may share one LoRA).
+  struct Known {
+    lora::LoraInfo info;
+    std::optional<util::Digest> sidecar_digest;  // none: no sidecar
+  };
   const manifest::ProjectConfig& project_;
   FileDigestCache& digests_;
-  std::map<std::string, lora::LoraInfo> infos_;                // by absolute path
+  std::map<std::string, Known> known_;                          // by absolute path
+  std::map<std::string, util::Digest> listings_;                // folder → folder_listing_digest
   std::map<std::string, std::filesystem::path> registry_hits_;  // "status/name" → file
 };
 

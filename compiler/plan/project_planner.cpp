@@ -40,7 +40,9 @@ std::optional<util::Digest> context_digest(const manifest::Workspace& ws, const 
 
 // A cached file plan holds while the files its keys hashed still have those digests, the
 // folders it looked LoRAs up in list the same names, and every step's spec file is there (the entry keeps no spec JSON to rewrite one).
-bool still_valid(const FilePlan& cached, FileDigestCache& digests, const SpecFiles& specs) {
+// `listings` remembers folder listings within one plan: many files name the same LoRA folder.
+bool still_valid(const FilePlan& cached, FileDigestCache& digests, const SpecFiles& specs,
+                 std::map<std::string, util::Digest>& listings) {
   for (const auto& [path, digest] : cached.files_used) {
     try {
       if (digests.digest(path) != digest) return false;
@@ -48,8 +50,11 @@ bool still_valid(const FilePlan& cached, FileDigestCache& digests, const SpecFil
       return false;  // gone: re-reading the manifest reports it where it is named
     }
   }
-  for (const auto& [folder, listing] : cached.folders_listed)
-    if (folder_listing_digest(folder) != listing) return false;
+  for (const auto& [folder, listing] : cached.folders_listed) {
+    auto seen = listings.find(folder);
+    if (seen == listings.end()) seen = listings.emplace(folder, folder_listing_digest(folder)).first;
+    if (seen->second != listing) return false;
+  }
   for (const auto& asset : cached.assets)
     for (const auto& step : asset.steps)
       if (!specs.has(step.kind, step.key)) return false;
@@ -97,6 +102,7 @@ ProjectPlan plan_project(const fs::path& root, const fs::path& builtin_dir, cons
   // Read in file order, so that errors (and duplicate names) come out as loading from scratch
   // reports them: a cached file's names are claimed where its text would have been read.
   manifest::AssetNames names;
+  std::map<std::string, util::Digest> listings;
   std::vector<FileSlot> slots(ws.manifest_files.size());
   for (size_t i = 0; i < ws.manifest_files.size(); ++i) {
     const fs::path& file = ws.manifest_files[i];
@@ -113,7 +119,7 @@ ProjectPlan plan_project(const fs::path& root, const fs::path& builtin_dir, cons
         slot.plan = cache.load(slot.key, display);
       }
     }
-    if (slot.plan && !still_valid(*slot.plan, digests, specs)) slot.plan.reset();
+    if (slot.plan && !still_valid(*slot.plan, digests, specs, listings)) slot.plan.reset();
     if (slot.plan) {
       for (const auto& asset : slot.plan->assets) names.claim(asset.record.asset, asset.name_where);
       continue;
