@@ -20,6 +20,7 @@ body { margin: 0; background: var(--bg); color: var(--text); font: 14px/1.4 syst
 header { padding: 20px 28px 16px; border-bottom: 1px solid var(--line); }
 header h1 { margin: 0 0 6px; font-size: 20px; }
 header p { margin: 2px 0; color: var(--dim); }
+th { text-align: left; color: var(--dim); font-weight: 600; padding: 0 12px; }
 table { border-collapse: separate; border-spacing: 0 12px; margin: 0 28px; }
 tr.asset td { background: var(--card); padding: 12px; vertical-align: top; }
 tr.asset.changed td:first-child { box-shadow: inset 4px 0 0 var(--hot); }
@@ -56,7 +57,8 @@ std::string render_compare_page(const std::vector<AssetComparison>& assets, cons
   html += kStyle;
   html += "</style></head><body><header><h1>dgxpx compare</h1><p>A: " + html_escape(sides.label_a) + "</p><p>B: " +
           html_escape(sides.label_b) + "</p><p class=\"count\">" + std::to_string(changed) + " of " +
-          std::to_string(assets.size()) + " assets changed</p></header>\n<table>\n";
+          std::to_string(assets.size()) + " assets changed</p></header>\n<table>\n"
+          "<thead><tr><th>asset</th><th>difference</th><th>A</th><th>B</th><th>why</th></tr></thead>\n";
   for (const auto& c : assets) {
     const std::string a_src = sides.folder_a + "/" + c.asset + ".png", b_src = sides.folder_b + "/" + c.asset + ".png";
     const auto a_size = report::png_file_size(page_dir / a_src), b_size = report::png_file_size(page_dir / b_src);
