@@ -1,5 +1,5 @@
-// `dgxpx compare --lora OLD=NEW [--json]`: builds the project as it is (A) and with LoRA file
-// OLD swapped for NEW (B), each into its own folders under .dgxpx/compare/ but through the one
+// `dgxpx compare --lora OLD=NEW | --status OLD=NEW [--json]`: builds the project as it is (A)
+// and with LoRA file OLD swapped for NEW, or registry status OLD looked up in NEW (B), each into its own folders under .dgxpx/compare/ but through the one
 // shared cache, so a step both sides have runs once; then ranks the assets by how much their
 // sheets changed, with both pack keys and why they differ.
 #include <sys/wait.h>
@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <regex>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -87,15 +88,19 @@ std::string fixed(double v) {
 
 CommandBody define_compare(CLI::App& app, const GlobalOptions& global) {
   struct Options {
-    std::vector<std::string> swaps;
+    std::vector<std::string> swaps, statuses;
     bool json = false;
   };
   auto options = std::make_shared<Options>();
   app.add_option("--lora", options->swaps, "OLD=NEW: build B with LoRA file NEW wherever A uses OLD (repeatable)")
-      ->required()
+      ->type_name("OLD=NEW");
+  app.add_option("--status", options->statuses,
+                 "OLD=NEW: build B with registry LoRAs of status OLD taken from status NEW (e.g. production=staging)")
       ->type_name("OLD=NEW");
   app.add_flag("--json", options->json, "print one JSON object as the last stdout line");
   return [options, &global]() -> int {
+    if (options->swaps.empty() && options->statuses.empty())
+      throw util::InputError(util::expected_got("--lora OLD=NEW or --status OLD=NEW (see dgxpx compare --help)", "neither"));
     const fs::path root = project_root(global);
     const manifest::ProjectConfig project = manifest::load_project(root);
     std::string swap_env;
@@ -106,6 +111,16 @@ CommandBody define_compare(CLI::App& app, const GlobalOptions& global) {
       const fs::path old_file = existing_lora(swap.substr(0, eq), "OLD"), new_file = existing_lora(swap.substr(eq + 1), "NEW");
       swap_env += old_file.string() + "=" + new_file.string() + "\n";
       swaps_json.push_back({{"old", manifest::display_path(project, old_file)}, {"new", manifest::display_path(project, new_file)}});
+    }
+
+    std::string status_env;
+    for (const auto& swap : options->statuses) {
+      static const std::regex word("[A-Za-z0-9][A-Za-z0-9._-]*");
+      const size_t eq = swap.find('=');
+      if (eq == std::string::npos || !std::regex_match(swap.substr(0, eq), word) || !std::regex_match(swap.substr(eq + 1), word))
+        throw util::InputError(util::expected_got("--status OLD=NEW with registry statuses such as production=staging", "'" + swap + "'"));
+      status_env += swap + "\n";
+      swaps_json.push_back({{"old", "status " + swap.substr(0, eq)}, {"new", "status " + swap.substr(eq + 1)}});
     }
 
     // Both sides through the project's cache; B starts from nothing each time, so its plan
@@ -125,7 +140,10 @@ CommandBody define_compare(CLI::App& app, const GlobalOptions& global) {
       std::map<std::string, std::string> env = {{manifest::kStateDirEnv, sides[i]->state_dir.string()},
                                                 {manifest::kOutputDirEnv, sides[i]->output_dir.string()},
                                                 {"DGXPX_CACHE_DIR", cache}};
-      if (i == 1) env[manifest::kLoraSwapEnv] = swap_env;
+      if (i == 1) {
+        env[manifest::kLoraSwapEnv] = swap_env;
+        env[manifest::kStatusSwapEnv] = status_env;
+      }
       builds[i] = build_variant(root, env);
       if (builds[i].exit_code != kExitOk) {
         std::fprintf(stderr, "error: the build of %s failed (exit %d)\n", i == 0 ? "A (as is)" : "B (LoRA swapped)",
@@ -157,7 +175,7 @@ CommandBody define_compare(CLI::App& app, const GlobalOptions& global) {
       json out = {{"page", manifest::display_path(project, page)},
                   {"a", {{"output", manifest::display_path(project, side_a.output_dir)}, {"ran", builds[0].summary.value("ran", json())}}},
                   {"b", {{"output", manifest::display_path(project, side_b.output_dir)}, {"ran", builds[1].summary.value("ran", json())},
-                         {"lora_swaps", swaps_json}}},
+                         {"swaps", swaps_json}}},
                   {"assets", rows},
                   {"changed", changed}};
       std::printf("%s\n", out.dump().c_str());

@@ -101,18 +101,24 @@ static void apply_variant_environment(ProjectConfig& project) {
   };
   folder(kStateDirEnv, project.state_dir);
   folder(kOutputDirEnv, project.output_dir);
-  const char* swaps = std::getenv(kLoraSwapEnv);
-  if (!swaps || !*swaps) return;
-  std::istringstream lines(swaps);
-  for (std::string line; std::getline(lines, line);) {
-    const size_t eq = line.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == line.size())
-      throw InputError(util::expected_got(std::string(kLoraSwapEnv) + " lines like OLD.safetensors=NEW.safetensors", "'" + line + "'"));
-    auto file = [&](const std::string& written) {
-      return (fs::path(written).is_absolute() ? fs::path(written) : project.root / written).lexically_normal();
-    };
-    project.lora_swaps[file(line.substr(0, eq))] = file(line.substr(eq + 1));
-  }
+  // "OLD=NEW" lines of an environment variable.
+  auto pairs = [](const char* name) {
+    std::vector<std::pair<std::string, std::string>> out;
+    const char* text = std::getenv(name);
+    std::istringstream lines(text ? text : "");
+    for (std::string line; std::getline(lines, line);) {
+      const size_t eq = line.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == line.size())
+        throw InputError(util::expected_got(std::string(name) + " lines like OLD=NEW", "'" + line + "'"));
+      out.emplace_back(line.substr(0, eq), line.substr(eq + 1));
+    }
+    return out;
+  };
+  auto file = [&](const std::string& written) {
+    return (fs::path(written).is_absolute() ? fs::path(written) : project.root / written).lexically_normal();
+  };
+  for (const auto& [old_file, new_file] : pairs(kLoraSwapEnv)) project.lora_swaps[file(old_file)] = file(new_file);
+  for (const auto& [old_status, new_status] : pairs(kStatusSwapEnv)) project.registry_status_swaps[old_status] = new_status;
 }
 
 ProjectConfig load_project(const fs::path& root) {

@@ -32,6 +32,8 @@ struct ProjectConfig {
   std::filesystem::path lora_registry_dir;       // LoRA registry: <dir>/<status>/<name>_v<version>.safetensors
   /// LoRA files used in place of others (absolute → absolute): one side of `dgxpx compare`.
   std::map<std::filesystem::path, std::filesystem::path> lora_swaps;
+  /// Registry statuses looked up in place of others ("production" → "staging"): the other.
+  std::map<std::string, std::string> registry_status_swaps;
   std::string default_preset;                    // used by assets that name none
   int gen_jobs = 1;                              // concurrent model-backed generations (ninja pool)
   bool godot = false;                            // also write Godot 4 SpriteFrames for characters
@@ -47,6 +49,7 @@ std::optional<std::filesystem::path> find_project_root(const std::filesystem::pa
 inline constexpr const char* kStateDirEnv = "DGXPX_STATE_DIR";
 inline constexpr const char* kOutputDirEnv = "DGXPX_OUTPUT_DIR";
 inline constexpr const char* kLoraSwapEnv = "DGXPX_LORA_SWAP";
+inline constexpr const char* kStatusSwapEnv = "DGXPX_REGISTRY_STATUS_SWAP";  // "OLD=NEW" per line
 
 /// Reads and validates `root`/dgxpx.yaml, then applies the variant variables above.
 ProjectConfig load_project(const std::filesystem::path& root);

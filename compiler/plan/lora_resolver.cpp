@@ -15,13 +15,15 @@ const util::Digest& LoraResolver::listing(const fs::path& folder) {
 }
 
 fs::path LoraResolver::registry_file(const manifest::LoraRef& ref, std::map<std::string, util::Digest>& folders_listed) {
-  const fs::path folder = project_.lora_registry_dir / ref.registry_status;
+  auto swap = project_.registry_status_swaps.find(ref.registry_status);
+  const std::string& status = swap != project_.registry_status_swaps.end() ? swap->second : ref.registry_status;
+  const fs::path folder = project_.lora_registry_dir / status;
   folders_listed[folder.string()] = listing(folder);
-  const std::string id = ref.registry_status + "/" + ref.registry_name;
+  const std::string id = status + "/" + ref.registry_name;
   auto hit = registry_hits_.find(id);
   if (hit != registry_hits_.end()) return hit->second;
   fs::path file = lora::resolve_registry_lora(project_.lora_registry_dir, manifest::display_path(project_, project_.lora_registry_dir),
-                                              ref.registry_name, ref.registry_status, ref.where);
+                                              ref.registry_name, status, ref.where);
   return registry_hits_.emplace(id, file.lexically_normal()).first->second;
 }
 

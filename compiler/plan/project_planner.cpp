@@ -31,8 +31,9 @@ std::optional<util::Digest> context_digest(const manifest::Workspace& ws, const 
     return std::nullopt;
   }
   h.add("root", ws.project.root.string());
-  // A compare variant's LoRA swaps change what its files plan to.
+  // A compare variant's LoRA and status swaps change what its files plan to.
   for (const auto& [old_file, new_file] : ws.project.lora_swaps) h.add("lora-swap", old_file.string() + "=" + new_file.string());
+  for (const auto& [old_status, new_status] : ws.project.registry_status_swaps) h.add("status-swap", old_status + "=" + new_status);
   h.add("settings-files", static_cast<int64_t>(ws.settings_files.size()));
   for (const auto& file : ws.settings_files) h.add(file.string(), digests.digest(file));
   return h.finish();

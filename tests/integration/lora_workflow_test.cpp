@@ -310,3 +310,32 @@ TEST_CASE("dgxpx compare --lora builds both sides through one cache and ranks th
                             Catch::Contains("1 of 2 assets changed"));
   CHECK(p.dgxpx("compare --lora loras/style.safetensors=loras/missing.safetensors").exit_code == 2);
 }
+
+TEST_CASE("dgxpx compare --status production=staging compares the registry's staging versions before a promotion",
+          "[integration][lora][compare]") {
+  TempProject p;
+  p.write("dgxpx.yaml", "manifests: sprites\n");
+  p.write("loras/production/style_v1.safetensors", lora_file("1"));
+  p.write("loras/staging/style_v2.safetensors", lora_file("2"));
+  p.write("loras/staging/style_v2.json", R"({"trigger_words": ["red"]})");
+  const std::string pixel = "pixel: {size: [16, 16], palette: db32}\n";
+  p.write("presets/styled.yaml", "size: [64, 64]\nloras: [{name: style}]\n" + pixel);
+  p.write("presets/plain.yaml", "size: [64, 64]\n" + pixel);
+  write_items(p, "styled", "styled", 2);
+  write_items(p, "plain", "plain", 1);
+  build(p);
+  const size_t styled_frames = gen_steps(p, "styled").size();
+
+  RunResult r = p.dgxpx("compare --status production=staging --json");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const json& s = r.summary;
+  CHECK(s["b"]["ran"]["gen"] == styled_frames);
+  REQUIRE(s["assets"].size() == 2);
+  CHECK(s["assets"][0]["asset"] == "styled");
+  CHECK(s["assets"][0]["changed"] == true);
+  CHECK_THAT(s["assets"][0]["reason"].get<std::string>(), Catch::Contains("loras/staging/style_v2.safetensors"));
+  CHECK(s["assets"][1]["changed"] == false);
+  CHECK(p.dgxpx("compare --status production=../x").exit_code == 2);
+  CHECK(p.dgxpx("compare").exit_code == 2);
+}
