@@ -10,6 +10,12 @@ endfunction()
 dgxpx_end_to_end_suite(dgxpx_integration_tests LABELS integration
   SOURCES integration/build_test.cpp integration/malformed_input_test.cpp integration/everyday_loop_test.cpp)
 
+# LoRA metadata, sidecars and the registry, on the placeholder backend (no libtorch).
+dgxpx_end_to_end_suite(dgxpx_lora_workflow_tests LABELS integration SOURCES integration/lora_workflow_test.cpp)
+# The page `dgxpx compare` writes, in headless Chromium (as the build report's test).
+dgxpx_end_to_end_suite(dgxpx_compare_browser_tests LABELS browser SOURCES integration/compare_browser_test.cpp)
+target_link_libraries(dgxpx_compare_browser_tests PRIVATE dgxpx_pixel_core)
+
 if(TARGET dgxpx-sdxl)
   # Needs the reference fixtures (tiny SDXL model) and dgxpx-sdxl.
   dgxpx_end_to_end_suite(dgxpx_sdxl_build_tests LABELS parity

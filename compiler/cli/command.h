@@ -61,6 +61,8 @@ CommandBody define_gc(CLI::App&, const GlobalOptions&);
 CommandBody define_gen(CLI::App&, const GlobalOptions&);
 CommandBody define_serve(CLI::App&, const GlobalOptions&);
 CommandBody define_pixelize(CLI::App&, const GlobalOptions&);
+CommandBody define_lora(CLI::App&, const GlobalOptions&);
+CommandBody define_compare(CLI::App&, const GlobalOptions&);
 CommandBody define_completion(CLI::App&, const GlobalOptions&);
 
 }  // namespace dgxpx::cli

@@ -20,6 +20,8 @@ const std::vector<Command>& commands() {
       {"gen", "generate one image with SDXL: --model M --prompt P --seed S ... -o OUT.png (--help)", define_gen},
       {"serve", "run the generation worker in the foreground (builds start one themselves; --help)", define_serve},
       {"pixelize", "pixelize one image: IN.png -o OUT.png [options]", define_pixelize},
+      {"compare", "build as is and with --lora OLD=NEW or --status OLD=NEW, rank assets by change (--json)", define_compare},
+      {"lora", "inspect LoRA files: lora info FILE [--json] (metadata, sidecar, trigger words, weight)", define_lora},
       {"completion", "print a bash completion script (source <(dgxpx completion))", define_completion},
       {"plan", "re-plan now (run by ninja when manifests change)", define_plan, false},
       {"step", "run one step from its spec (run by ninja)", define_step, false},

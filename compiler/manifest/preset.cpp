@@ -153,6 +153,50 @@ static void check_grid_fits(const Preset& p, const Value& pixel) {
                                                   std::to_string(p.pixel.factor)));
 }
 
+// A registry name or status is a folder or file-name part: a plain word.
+static std::string registry_word(const Value& v, const std::string& what) {
+  static const std::regex word("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+  std::string s = as_string(v, what);
+  if (!std::regex_match(s, word) || s.find("..") != std::string::npos)
+    throw InputError(v.where, util::expected_got(what + " (letters, digits, '.', '_', '-')", "'" + s + "'"));
+  return s;
+}
+
+// - loras/style.safetensors
+// - {file: loras/style.safetensors, weight: 0.8}
+// - {name: style, status: production, weight: 0.8}
+static LoraRef parse_lora(const Value& item, const fs::path& root) {
+  LoraRef lora;
+  lora.where = item.where;
+  if (item.type == Value::Type::scalar) {
+    lora.file = existing_file(item, root, "LoRA file");
+    lora.display = item.scalar;
+    return lora;
+  }
+  as_map(item, "a LoRA file path, {file: ..., weight: ...} or {name: ..., status: ..., weight: ...}");
+  check_keys(item, {"file", "name", "status", "weight"});
+  const Value* file = item.find("file");
+  const Value* name = item.find("name");
+  if ((file != nullptr) == (name != nullptr))
+    throw InputError(item.where, util::expected_got("a LoRA with either 'file' or 'name' (from the LoRA registry)",
+                                                    file ? "both" : "neither"));
+  if (file) {
+    if (auto* status = item.find("status"))
+      throw InputError(status->where, "'status' picks a registry version: use it with 'name', not 'file'");
+    lora.file = existing_file(*file, root, "LoRA file");
+    lora.display = file->scalar;
+    lora.where = file->where;
+  } else {
+    lora.registry_name = registry_word(*name, "a LoRA name");
+    lora.registry_status = "production";
+    if (auto* status = item.find("status")) lora.registry_status = registry_word(*status, "a registry status such as production");
+    lora.display = lora.registry_name + " (" + lora.registry_status + ")";
+    lora.where = name->where;
+  }
+  if (auto* w = item.find("weight")) lora.weight = as_number(*w, "a LoRA weight");
+  return lora;
+}
+
 Preset parse_preset(const std::string& name, const Value& doc, const fs::path& root) {
   as_map(doc, "a preset mapping");
   check_keys(doc, {"description", "model", "loras", "sampler", "steps", "guidance", "size", "prompt_prefix",
@@ -166,22 +210,7 @@ Preset parse_preset(const std::string& name, const Value& doc, const fs::path& r
     p.model_display = v->scalar;
   }
   if (auto* v = doc.find("loras")) {
-    for (const auto& item : as_list(*v, "a list of LoRAs").items) {
-      LoraRef lora;
-      lora.where = item.where;
-      if (item.type == Value::Type::scalar) {
-        lora.file = existing_file(item, root, "LoRA file");
-        lora.display = item.scalar;
-      } else {
-        as_map(item, "a LoRA file path or {file: ..., weight: ...}");
-        check_keys(item, {"file", "weight"});
-        const Value& file = require(item, "file");
-        lora.file = existing_file(file, root, "LoRA file");
-        lora.display = file.scalar;
-        if (auto* w = item.find("weight")) lora.weight = as_number(*w, "a LoRA weight");
-      }
-      p.loras.push_back(lora);
-    }
+    for (const auto& item : as_list(*v, "a list of LoRAs").items) p.loras.push_back(parse_lora(item, root));
   }
   if (auto* v = doc.find("sampler")) p.sampler = pick(*v, sampler_names());
   if (auto* v = doc.find("steps")) p.steps = positive_int(*v, 1000, "a step count");

@@ -10,11 +10,16 @@
 
 namespace dgxpx::manifest {
 
+/// A LoRA as a preset names it: a file (`file:` or a bare path), or a registry entry
+/// (`{name: style, status: production}`, resolved by the planner in the project's LoRA
+/// registry, see compiler/lora/registry.h).
 struct LoraRef {
-  std::filesystem::path file;  // absolute
-  std::string display;         // as written
-  double weight = 1.0;
-  util::SourceLocation where;
+  std::filesystem::path file;     // absolute; empty for a registry entry
+  std::string display;            // as written
+  std::string registry_name;      // "" for a file
+  std::string registry_status;    // "production" unless written
+  std::optional<double> weight;   // as written; none: the LoRA's recommended strength, else 1.0
+  util::SourceLocation where;     // the file or name as written (errors about the LoRA point here)
 };
 
 /// Pixel-stage settings as written; the pixel library interprets them.

@@ -1,6 +1,11 @@
 #include "compiler/manifest/project.h"
 
+<<<<<<< HEAD
 #include <algorithm>
+=======
+#include <cstdlib>
+#include <sstream>
+>>>>>>> lora
 
 #include "compiler/manifest/yaml_reader.h"
 
@@ -116,6 +121,36 @@ static void check_output_folder(const ProjectConfig& project, const util::Source
     if (within(without_trailing_slash(manifests), out)) refuse("holds the manifests");
 }
 
+// A variant build (dgxpx compare): folders and LoRA swaps from the environment. A bad value
+// is the command line's fault, so it is an InputError without a file.
+static void apply_variant_environment(ProjectConfig& project) {
+  auto folder = [&](const char* name, fs::path& into) {
+    const char* v = std::getenv(name);
+    if (!v || !*v) return;
+    into = (fs::path(v).is_absolute() ? fs::path(v) : project.root / v).lexically_normal();
+  };
+  folder(kStateDirEnv, project.state_dir);
+  folder(kOutputDirEnv, project.output_dir);
+  // "OLD=NEW" lines of an environment variable.
+  auto pairs = [](const char* name) {
+    std::vector<std::pair<std::string, std::string>> out;
+    const char* text = std::getenv(name);
+    std::istringstream lines(text ? text : "");
+    for (std::string line; std::getline(lines, line);) {
+      const size_t eq = line.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == line.size())
+        throw InputError(util::expected_got(std::string(name) + " lines like OLD=NEW", "'" + line + "'"));
+      out.emplace_back(line.substr(0, eq), line.substr(eq + 1));
+    }
+    return out;
+  };
+  auto file = [&](const std::string& written) {
+    return (fs::path(written).is_absolute() ? fs::path(written) : project.root / written).lexically_normal();
+  };
+  for (const auto& [old_file, new_file] : pairs(kLoraSwapEnv)) project.lora_swaps[file(old_file)] = file(new_file);
+  for (const auto& [old_status, new_status] : pairs(kStatusSwapEnv)) project.registry_status_swaps[old_status] = new_status;
+}
+
 ProjectConfig load_project(const fs::path& root) {
   ProjectConfig project;
   project.root = root;
@@ -123,6 +158,7 @@ ProjectConfig load_project(const fs::path& root) {
   project.presets_dir = root / "presets";
   project.rules_dir = root / "rules";
   project.output_dir = root / "assets";
+  project.lora_registry_dir = root / "loras";
   std::string display = kProjectFile;
   auto documents = read_yaml_documents(root / kProjectFile, display);
   Value empty;
@@ -131,7 +167,11 @@ ProjectConfig load_project(const fs::path& root) {
   const Value& doc = documents.empty() || documents[0].type == Value::Type::null ? empty : documents[0];
   if (documents.size() > 1) throw InputError(documents[1].where, "dgxpx.yaml must hold a single document");
   as_map(doc, "a mapping of project settings");
+<<<<<<< HEAD
   check_keys(doc, {"project", "manifests", "presets", "rules", "output", "cache", "default_preset", "gen_jobs", "godot", "outputs", "worker"});
+=======
+  check_keys(doc, {"project", "manifests", "presets", "rules", "output", "cache", "default_preset", "gen_jobs", "godot", "worker", "lora_registry"});
+>>>>>>> lora
   if (const Value* m = doc.find("manifests")) {
     if (m->type == Value::Type::list) {
       for (const auto& item : m->items) project.manifests.push_back(inside_root(root, item, "a manifest folder or file"));
@@ -154,8 +194,10 @@ ProjectConfig load_project(const fs::path& root) {
   if (const Value* v = doc.find("presets")) project.presets_dir = inside_root(root, *v, "a presets folder");
   if (const Value* v = doc.find("rules")) project.rules_dir = inside_root(root, *v, "a rules folder");
   if (const Value* v = doc.find("output")) project.output_dir = inside_root(root, *v, "an output folder");
+  apply_variant_environment(project);
   check_output_folder(project, doc.find("output") ? doc.find("output")->where : doc.where);
   if (const Value* v = doc.find("cache")) project.cache_dir = inside_root(root, *v, "a cache folder");
+  if (const Value* v = doc.find("lora_registry")) project.lora_registry_dir = inside_root(root, *v, "a LoRA registry folder");
   if (const Value* v = doc.find("default_preset")) project.default_preset = as_string(*v);
   if (const Value* v = doc.find("gen_jobs")) {
     int64_t n = as_int(*v);

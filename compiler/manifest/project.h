@@ -2,6 +2,7 @@
 // dgxpx.yaml: the game repo's root file saying where manifests, presets, rules, outputs and
 // the cache are. Found by walking up from the working directory, like git.
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,11 @@ struct ProjectConfig {
   std::filesystem::path output_dir;              // engine-ready outputs
   std::filesystem::path state_dir;               // .dgxpx: build.ninja, specs, records
   std::optional<std::filesystem::path> cache_dir;  // from dgxpx.yaml; else state_dir/cache
+  std::filesystem::path lora_registry_dir;       // LoRA registry: <dir>/<status>/<name>_v<version>.safetensors
+  /// LoRA files used in place of others (absolute → absolute): one side of `dgxpx compare`.
+  std::map<std::filesystem::path, std::filesystem::path> lora_swaps;
+  /// Registry statuses looked up in place of others ("production" → "staging"): the other.
+  std::map<std::string, std::string> registry_status_swaps;
   std::string default_preset;                    // used by assets that name none
   int gen_jobs = 1;                              // concurrent model-backed generations (ninja pool)
   std::vector<std::string> outputs = kDefaultOutputs;  // engine formats, in kOutputFormats order
@@ -47,7 +53,15 @@ struct ProjectConfig {
 /// The folder holding dgxpx.yaml at or above `start`; nullopt if none.
 std::optional<std::filesystem::path> find_project_root(const std::filesystem::path& start);
 
-/// Reads and validates `root`/dgxpx.yaml.
+/// Environment variables through which `dgxpx compare` builds a variant of the project: its
+/// own build state and output folders (relative to the root), and LoRA swaps, one
+/// "OLD=NEW" per line (files relative to the root). Its ninja steps inherit them.
+inline constexpr const char* kStateDirEnv = "DGXPX_STATE_DIR";
+inline constexpr const char* kOutputDirEnv = "DGXPX_OUTPUT_DIR";
+inline constexpr const char* kLoraSwapEnv = "DGXPX_LORA_SWAP";
+inline constexpr const char* kStatusSwapEnv = "DGXPX_REGISTRY_STATUS_SWAP";  // "OLD=NEW" per line
+
+/// Reads and validates `root`/dgxpx.yaml, then applies the variant variables above.
 ProjectConfig load_project(const std::filesystem::path& root);
 
 /// Path relative to the project root when inside it, for messages ("manifests/hero.yaml").

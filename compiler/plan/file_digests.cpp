@@ -60,6 +60,19 @@ util::Digest FileDigestCache::digest(const fs::path& file) {
   return now.digest;
 }
 
+util::Digest folder_listing_digest(const fs::path& folder) {
+  std::error_code ec;
+  std::vector<std::string> names;
+  fs::directory_iterator it(folder, ec);
+  util::KeyHasher h;
+  if (ec) return h.add("missing-folder", folder.string()).finish();
+  for (fs::directory_iterator end; !ec && it != end; it.increment(ec)) names.push_back(it->path().filename().string());
+  std::sort(names.begin(), names.end());
+  h.add("folder-names", static_cast<int64_t>(names.size()));
+  for (const auto& name : names) h.add("name", name);
+  return h.finish();
+}
+
 void FileDigestCache::save() const {
   if (!dirty_) return;
   std::ostringstream out;

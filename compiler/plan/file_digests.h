@@ -37,4 +37,8 @@ class FileDigestCache {
   int files_hashed_ = 0;
 };
 
+/// Digest of the sorted names of a folder's entries (not their contents): what a lookup in
+/// the folder saw. A missing folder has a digest of its own.
+util::Digest folder_listing_digest(const std::filesystem::path& folder);
+
 }  // namespace dgxpx::plan

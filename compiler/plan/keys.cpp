@@ -1,12 +1,24 @@
 #include "compiler/plan/keys.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 namespace dgxpx::plan {
 
 static std::string number_text(double v) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.17g", v);
+  return buffer;
+}
+
+// The shortest text that reads back as the same double ("0.8", not "0.80000000000000004"),
+// for what explain shows; keys keep number_text.
+static std::string shown_number(double v) {
+  char buffer[32];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buffer, sizeof buffer, "%.*g", precision, v);
+    if (std::strtod(buffer, nullptr) == v) break;
+  }
   return buffer;
 }
 
@@ -25,14 +37,25 @@ KeyField file_field(const std::string& name, const std::string& display_path, co
 }
 
 std::vector<KeyField> gen_fields(const backend::GenSpec& s, const std::string& backend_id,
-                                 const util::Digest* model_digest, const std::vector<util::Digest>& lora_digests) {
+                                 const util::Digest* model_digest, const std::vector<util::Digest>& lora_digests,
+                                 const LoraKeyNotes& notes) {
   std::vector<KeyField> f;
   f.push_back({"backend", backend_id, ""});
   if (model_digest) f.push_back(file_field("model", *s.model, *model_digest));
   else f.push_back({"model", "none", "none (procedural placeholder)"});
-  for (size_t i = 0; i < s.loras.size(); ++i)
-    f.push_back(file_field("lora[" + std::to_string(i) + "]", s.loras[i].file, lora_digests.at(i),
-                           " x" + number_text(s.loras[i].weight)));
+  for (size_t i = 0; i < s.loras.size(); ++i) {
+    KeyField lora = file_field("lora[" + std::to_string(i) + "]", s.loras[i].file, lora_digests.at(i),
+                               " x" + number_text(s.loras[i].weight));
+    lora.display = s.loras[i].file + " " + lora_digests[i].short_hex() + " x" + shown_number(s.loras[i].weight);
+    if (i < notes.weight_sources.size() && !notes.weight_sources[i].empty())
+      lora.display += " (" + notes.weight_sources[i] + ")";
+    f.push_back(std::move(lora));
+  }
+  if (!notes.trigger_words.empty()) {
+    std::string words;
+    for (const auto& w : notes.trigger_words) words += (words.empty() ? "" : ", ") + w;
+    f.push_back({"trigger_words", words, words + " (" + notes.trigger_words_source + ")"});
+  }
   f.push_back({"prompt", s.prompt, ""});
   f.push_back({"negative", s.negative, ""});
   f.push_back({"seed", std::to_string(s.seed), ""});

@@ -28,10 +28,22 @@ util::Digest key_of(const std::string& domain, const std::vector<KeyField>& fiel
 KeyField file_field(const std::string& name, const std::string& display_path, const util::Digest& digest,
                     const std::string& suffix = "");
 
+/// What the LoRAs' metadata (compiler/lora) decided for a gen step, beyond the spec itself.
+struct LoraKeyNotes {
+  /// Parallel to spec.loras: where a weight not written in the preset came from
+  /// ("recommended_strength in loras/style.json"); "" for a written weight. Only shown.
+  std::vector<std::string> weight_sources;
+  /// The LoRAs' trigger words (also in spec.prompt, in front), and where they came from.
+  std::vector<std::string> trigger_words;
+  std::string trigger_words_source;
+};
+
 /// Fields of a gen step. `model_digest` / `lora_digests` are the file digests (parallel to
-/// spec.loras); the spec's paths are only shown, never hashed.
+/// spec.loras); the spec's paths are only shown, never hashed. A "trigger_words" field follows
+/// the LoRAs when `notes` has any (so keys of LoRAs without any are as before).
 std::vector<KeyField> gen_fields(const backend::GenSpec& spec, const std::string& backend_id,
-                                 const util::Digest* model_digest, const std::vector<util::Digest>& lora_digests);
+                                 const util::Digest* model_digest, const std::vector<util::Digest>& lora_digests,
+                                 const LoraKeyNotes& notes = {});
 
 /// Fields of a pixel step: the gen key it reads, and the pixel settings (a palette file by digest).
 std::vector<KeyField> pixel_fields(const util::Digest& gen_key, const backend::PixelSpec& spec,

@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kMagic = "dgxpx-plan-cache 1\n";
+constexpr std::string_view kMagic = "dgxpx-plan-cache 2\n";
 constexpr std::string_view kEntrySuffix = ".plan";
 
 constexpr size_t kAnyLength = UINT32_MAX;
@@ -49,6 +49,11 @@ std::string encode_payload(const FilePlan& plan) {
   std::string out;
   util::put_uint(out, plan.files_used.size(), 4);
   for (const auto& [path, digest] : plan.files_used) {
+    put_str(out, path);
+    util::put_digest(out, digest);
+  }
+  util::put_uint(out, plan.folders_listed.size(), 4);
+  for (const auto& [path, digest] : plan.folders_listed) {
     put_str(out, path);
     util::put_digest(out, digest);
   }
@@ -90,6 +95,10 @@ std::optional<FilePlan> decode_payload(std::string_view payload, const std::stri
   for (uint64_t n = r.count(4, "file count"); n > 0 && r.ok(); --n) {
     std::string path = read_str(r);
     plan.files_used[path] = r.digest("file digest");
+  }
+  for (uint64_t n = r.count(4, "folder count"); n > 0 && r.ok(); --n) {
+    std::string path = read_str(r);
+    plan.folders_listed[path] = r.digest("listing digest");
   }
   const uint64_t assets = r.count(4, "asset count");
   plan.assets.reserve(assets);

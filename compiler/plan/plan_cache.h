@@ -4,11 +4,13 @@
 //
 // The key covers the file's bytes and path and a context digest of everything else a file's
 // plan depends on (dgxpx.yaml, every rule and preset file, the dgxpx binary); the model, LoRA
-// and palette digests the keys used are stored in the entry and checked by the caller.
+// and palette digests the keys used (and the listings of the folders a LoRA was looked up
+// in) are stored in the entry and checked by the caller.
 //
 // Entry grammar (integers little-endian; str = u32 length + bytes; digest = 16 bytes):
-//   "dgxpx-plan-cache 1\n"  key:digest  payload_size:u64  checksum:digest (XXH3-128 of payload)
+//   "dgxpx-plan-cache 2\n"  key:digest  payload_size:u64  checksum:digest (XXH3-128 of payload)
 //   payload = u32 n, n × (path:str digest)                       files used
+//             u32 n, n × (path:str digest)                       folders listed
 //             u32 n, n × asset                                   in file order
 //   asset   = where.line where.col name.line name.col (u32 each)
 //             name:str kind:str record_digest:digest u32 n, n × step
@@ -26,7 +28,7 @@
 namespace dgxpx::plan {
 
 /// Version of the grammar above; part of every key.
-inline constexpr int kPlanCacheFormat = 1;
+inline constexpr int kPlanCacheFormat = 2;
 
 /// Key of one manifest file's entry: the context digest, the file's path as shown in errors
 /// and its bytes.

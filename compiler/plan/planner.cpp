@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/pixel/palette.h"
+#include "compiler/lora/trigger_words.h"
 #include "compiler/plan/frames.h"
+#include "compiler/plan/lora_resolver.h"
 
 namespace dgxpx::plan {
 namespace fs = std::filesystem;
@@ -53,9 +55,10 @@ class AssetPlanner {
  public:
   AssetPlanner(const manifest::ProjectConfig& project, FileDigestCache& digests, const SpecExists& spec_exists)
       : project_(project), digests_(digests), spec_exists_(spec_exists), state_(relative(project_, project_.state_dir)),
-        output_(relative(project_, project_.output_dir)) {}
+        output_(relative(project_, project_.output_dir)), loras_(project, digests) {}
 
-  PlannedAsset plan(const manifest::Asset& asset, std::map<std::string, util::Digest>& files_used) {
+  PlannedAsset plan(const manifest::Asset& asset, std::map<std::string, util::Digest>& files_used,
+                    std::map<std::string, util::Digest>& folders_listed) {
     const manifest::Preset& style = asset.style;
     PlannedAsset planned{asset.where, asset.name_where, {asset.name, asset.kind, {}, {}}, {}};
     AssetRecord& record = planned.record;
@@ -64,8 +67,7 @@ class AssetPlanner {
 
     std::optional<util::Digest> model_digest;
     if (style.model) model_digest = file_digest(*style.model, files_used);
-    std::vector<util::Digest> lora_digests;
-    for (const auto& lora : style.loras) lora_digests.push_back(file_digest(lora.file, files_used));
+    const ResolvedLoras loras = loras_.resolve(style, style.model.has_value(), files_used, folders_listed);
     std::optional<util::Digest> palette_digest;
     if (style.pixel.palette_is_file) {
       palette_digest = file_digest(style.pixel.palette, files_used);
@@ -90,7 +92,7 @@ class AssetPlanner {
       gen.name = frame_path;
       gen.backend = style.model ? "sdxl" : "procedural";
       gen.hint = asset.rule->hint;
-      gen.prompt = frame.prompt;
+      gen.prompt = lora::prompt_with_trigger_words(frame.prompt, loras.trigger_words);
       gen.negative = frame.negative;
       gen.subject = frame.subject;
       gen.seed = frame.seed;
@@ -101,8 +103,8 @@ class AssetPlanner {
       gen.steps = style.steps;
       gen.guidance = style.guidance;
       if (style.model) gen.model = relative(project_, *style.model);
-      for (const auto& lora : style.loras) gen.loras.push_back({relative(project_, lora.file), lora.weight});
-      auto gfields = gen_fields(gen, backend_id_for(style), model_digest ? &*model_digest : nullptr, lora_digests);
+      gen.loras = loras.specs;
+      auto gfields = gen_fields(gen, backend_id_for(style), model_digest ? &*model_digest : nullptr, loras.digests, loras.notes);
       util::Digest gen_key = key_of("gen", gfields);
       gen.key = gen_key.hex();
       gen.output = keyed_path("gen", gen_key, ".png");
@@ -183,6 +185,7 @@ class AssetPlanner {
   const SpecExists& spec_exists_;
   std::string state_, output_;
   std::unordered_set<std::string> checked_palettes_;
+  LoraResolver loras_;
 };
 
 }  // namespace
@@ -191,7 +194,7 @@ FilePlan plan_assets(const manifest::ProjectConfig& project, const std::vector<m
                      FileDigestCache& digests, const SpecExists& spec_exists) {
   FilePlan file;
   AssetPlanner planner(project, digests, spec_exists);
-  for (const auto& asset : assets) file.assets.push_back(planner.plan(asset, file.files_used));
+  for (const auto& asset : assets) file.assets.push_back(planner.plan(asset, file.files_used, file.folders_listed));
   return file;
 }
 

@@ -77,6 +77,10 @@ struct FilePlan {
   std::vector<PlannedAsset> assets;
   /// The model, LoRA and palette files the keys hashed, by absolute path, with their digests.
   std::map<std::string, util::Digest> files_used;
+  /// Folders whose listing decided something (a LoRA registry status folder: which versions
+  /// exist; a LoRA's folder: whether it has a sidecar), by absolute path, with
+  /// folder_listing_digest(). A file appearing there re-plans the manifest.
+  std::map<std::string, util::Digest> folders_listed;
 };
 
 /// Whether a step's spec file already exists (its JSON then need not be built).

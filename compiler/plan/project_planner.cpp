@@ -31,20 +31,30 @@ std::optional<util::Digest> context_digest(const manifest::Workspace& ws, const 
     return std::nullopt;
   }
   h.add("root", ws.project.root.string());
+  // A compare variant's LoRA and status swaps change what its files plan to.
+  for (const auto& [old_file, new_file] : ws.project.lora_swaps) h.add("lora-swap", old_file.string() + "=" + new_file.string());
+  for (const auto& [old_status, new_status] : ws.project.registry_status_swaps) h.add("status-swap", old_status + "=" + new_status);
   h.add("settings-files", static_cast<int64_t>(ws.settings_files.size()));
   for (const auto& file : ws.settings_files) h.add(file.string(), digests.digest(file));
   return h.finish();
 }
 
-// A cached file plan holds while the files its keys hashed still have those digests and every
-// step's spec file is there (the entry keeps no spec JSON to rewrite one).
-bool still_valid(const FilePlan& cached, FileDigestCache& digests, const SpecFiles& specs) {
+// A cached file plan holds while the files its keys hashed still have those digests, the
+// folders it looked LoRAs up in list the same names, and every step's spec file is there (the entry keeps no spec JSON to rewrite one).
+// `listings` remembers folder listings within one plan: many files name the same LoRA folder.
+bool still_valid(const FilePlan& cached, FileDigestCache& digests, const SpecFiles& specs,
+                 std::map<std::string, util::Digest>& listings) {
   for (const auto& [path, digest] : cached.files_used) {
     try {
       if (digests.digest(path) != digest) return false;
     } catch (const util::RuntimeFailure&) {
       return false;  // gone: re-reading the manifest reports it where it is named
     }
+  }
+  for (const auto& [folder, listing] : cached.folders_listed) {
+    auto seen = listings.find(folder);
+    if (seen == listings.end()) seen = listings.emplace(folder, folder_listing_digest(folder)).first;
+    if (seen->second != listing) return false;
   }
   for (const auto& asset : cached.assets)
     for (const auto& step : asset.steps)
@@ -93,6 +103,7 @@ ProjectPlan plan_project(const fs::path& root, const fs::path& builtin_dir, cons
   // Read in file order, so that errors (and duplicate names) come out as loading from scratch
   // reports them: a cached file's names are claimed where its text would have been read.
   manifest::AssetNames names;
+  std::map<std::string, util::Digest> listings;
   std::vector<FileSlot> slots(ws.manifest_files.size());
   for (size_t i = 0; i < ws.manifest_files.size(); ++i) {
     const fs::path& file = ws.manifest_files[i];
@@ -109,7 +120,7 @@ ProjectPlan plan_project(const fs::path& root, const fs::path& builtin_dir, cons
         slot.plan = cache.load(slot.key, display);
       }
     }
-    if (slot.plan && !still_valid(*slot.plan, digests, specs)) slot.plan.reset();
+    if (slot.plan && !still_valid(*slot.plan, digests, specs, listings)) slot.plan.reset();
     if (slot.plan) {
       for (const auto& asset : slot.plan->assets) names.claim(asset.record.asset, asset.name_where);
       continue;
@@ -123,6 +134,11 @@ ProjectPlan plan_project(const fs::path& root, const fs::path& builtin_dir, cons
   for (auto& slot : slots) {
     if (slot.replanned) slot.plan = plan_assets(ws.project, slot.assets, digests, spec_exists);
     for (const auto& [path, _] : slot.plan->files_used) used_files.insert(path);
+    // A folder's mtime moves when a file appears in it (a sidecar, a promoted version); a
+    // missing one cannot be an input of the generator edge.
+    std::error_code ec;
+    for (const auto& [folder, _] : slot.plan->folders_listed)
+      if (fs::is_directory(folder, ec)) used_files.insert(folder);
   }
   ws.inputs.insert(ws.inputs.end(), used_files.begin(), used_files.end());
 

@@ -141,11 +141,8 @@ bool inherited(const FieldChange& c) {
   if (c.what != FieldChange::What::changed) return false;
   if (c.kind == StepKind::pixel && c.field == "gen") return true;
   if (c.kind == StepKind::pack && c.field.rfind("frame ", 0) == 0) {
-    // "pixel 4a0d7e601d2c x,y wxh 120ms": what follows the frame's pixel key
-    auto layout = [](std::string v) {
-      if (v.rfind("pixel ", 0) == 0) v.erase(0, 6);
-      return v.substr(std::min(v.find(' '), v.size()));
-    };
+    // Shown as "pixel <key> row=… tag=… duration=…": the place starts at " row=".
+    auto layout = [](const std::string& v) { return v.substr(std::min(v.find(" row="), v.size())); };
     return layout(c.before) == layout(c.after);
   }
   return false;

@@ -21,6 +21,7 @@ static FilePlan sample_plan() {
   FilePlan file;
   file.files_used["/repo/loras/style.safetensors"] = digest_of("lora");
   file.files_used["/repo/palettes/warm.hex"] = digest_of("palette");
+  file.folders_listed["/repo/loras/production"] = digest_of("listing");
   plan::PlannedAsset asset;
   asset.where = {"sprites/hero.yaml", 11, 1};
   asset.name_where = {"sprites/hero.yaml", 12, 7};
@@ -46,6 +47,7 @@ static FilePlan sample_plan() {
 
 static void check_equal(const FilePlan& a, const FilePlan& b) {
   REQUIRE(a.files_used == b.files_used);
+  REQUIRE(a.folders_listed == b.folders_listed);
   REQUIRE(a.assets.size() == b.assets.size());
   for (size_t i = 0; i < a.assets.size(); ++i) {
     const auto &x = a.assets[i], &y = b.assets[i];

@@ -38,3 +38,16 @@ TEST_CASE("summarize_changes names the field and the animation it touched", "[pl
   CHECK_THAT(lines[0], Catch::Contains("idle/down/0") && Catch::Contains("idle/up/0") &&
                            Catch::Contains("'standing' → 'resting'"));
 }
+
+TEST_CASE("a pack frame whose pixel key alone changed follows from its frame, not its place", "[plan][diff]") {
+  // As pack_fields shows a frame: "pixel <short key> row=… tag=… duration=…".
+  const std::string place = " row=walk/down tag=walk duration=120";
+  const std::vector<FieldChange> changes = {
+      prompt_change("hero/walk/down/0", "walking", "running"),
+      {StepKind::pack, "hero", FieldChange::What::changed, "frame walk/down/0", "pixel 0ea5a21728c1" + place,
+       "pixel 495b05de9aa9" + place}};
+  CHECK(summarize_changes(changes, "hero", 4) == "prompt of walk changed");
+  const std::vector<FieldChange> moved = {{StepKind::pack, "hero", FieldChange::What::changed, "frame walk/down/0",
+                                           "pixel 0ea5a21728c1" + place, "pixel 0ea5a21728c1 row=walk/down tag=walk duration=90"}};
+  CHECK(summarize_changes(moved, "hero", 4) == "place or duration of walk changed");
+}
