@@ -1,11 +1,8 @@
 #include "compiler/manifest/project.h"
 
-<<<<<<< HEAD
 #include <algorithm>
-=======
 #include <cstdlib>
 #include <sstream>
->>>>>>> lora
 
 #include "compiler/manifest/yaml_reader.h"
 
@@ -167,11 +164,8 @@ ProjectConfig load_project(const fs::path& root) {
   const Value& doc = documents.empty() || documents[0].type == Value::Type::null ? empty : documents[0];
   if (documents.size() > 1) throw InputError(documents[1].where, "dgxpx.yaml must hold a single document");
   as_map(doc, "a mapping of project settings");
-<<<<<<< HEAD
-  check_keys(doc, {"project", "manifests", "presets", "rules", "output", "cache", "default_preset", "gen_jobs", "godot", "outputs", "worker"});
-=======
-  check_keys(doc, {"project", "manifests", "presets", "rules", "output", "cache", "default_preset", "gen_jobs", "godot", "worker", "lora_registry"});
->>>>>>> lora
+  check_keys(doc, {"project", "manifests", "presets", "rules", "output", "cache", "default_preset", "gen_jobs", "godot",
+                   "outputs", "worker", "lora_registry"});
   if (const Value* m = doc.find("manifests")) {
     if (m->type == Value::Type::list) {
       for (const auto& item : m->items) project.manifests.push_back(inside_root(root, item, "a manifest folder or file"));
