@@ -8,10 +8,11 @@ if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 TOOL_PACKAGES=(
   cmake g++ ninja-build pkg-config
   libtorch-dev libyaml-cpp-dev libxxhash-dev libpng-dev libspdlog-dev
-  nlohmann-json3-dev libcli11-dev catch2 libicu-dev
+  nlohmann-json3-dev libcli11-dev catch2 libicu-dev libcurl4-openssl-dev
 )
-# The browser the report and engine tests drive, and the CC0 sprites of the pixel quality set.
-TEST_PACKAGES=(crawl-tiles-data chromium)
+# The browser the report and engine tests drive, the CC0 sprites of the pixel quality set, and
+# the web server (its WebDAV module takes PUT) the remote cache tests start on 127.0.0.1.
+TEST_PACKAGES=(crawl-tiles-data chromium nginx)
 case "${1:-}" in
   --tools) PACKAGES=("${TOOL_PACKAGES[@]}") ;;
   "") PACKAGES=("${TOOL_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;

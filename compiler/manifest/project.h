@@ -20,6 +20,15 @@ struct WorkerSettings {
   std::string device;         // "" (cuda when available, else cpu), "cpu" or "cuda"
 };
 
+/// dgxpx.yaml `cache: {remote: URL, write: BOOL, required: BOOL}`: a shared cache over HTTP(S)
+/// that the local one is filled from. Environment variables override it (cli/remote_settings).
+struct RemoteCacheSettings {
+  std::string url;                // "" = no remote; else http:// or https://, checked at load
+  util::SourceLocation url_where;  // for messages about a URL the server rejects
+  bool write = false;             // upload results (CI); developers only read
+  bool required = false;          // an unreachable remote fails the build instead of a warning
+};
+
 struct ProjectConfig {
   std::filesystem::path root;                    // folder holding dgxpx.yaml
   std::vector<std::filesystem::path> manifests;  // folders or files (absolute)
@@ -28,6 +37,7 @@ struct ProjectConfig {
   std::filesystem::path output_dir;              // engine-ready outputs
   std::filesystem::path state_dir;               // .dgxpx: build.ninja, specs, records
   std::optional<std::filesystem::path> cache_dir;  // from dgxpx.yaml; else state_dir/cache
+  RemoteCacheSettings remote_cache;               // from dgxpx.yaml `cache: {remote: ...}`
   std::string default_preset;                    // used by assets that name none
   int gen_jobs = 1;                              // concurrent model-backed generations (ninja pool)
   bool godot = false;                            // also write Godot 4 SpriteFrames for characters
@@ -36,6 +46,10 @@ struct ProjectConfig {
 
 /// The folder holding dgxpx.yaml at or above `start`; nullopt if none.
 std::optional<std::filesystem::path> find_project_root(const std::filesystem::path& start);
+
+/// Why `url` is not a remote cache URL dgxpx can use ("" when it is): http:// or https://
+/// followed by a host, without spaces or control characters.
+std::string remote_cache_url_problem(const std::string& url);
 
 /// Reads and validates `root`/dgxpx.yaml.
 ProjectConfig load_project(const std::filesystem::path& root);

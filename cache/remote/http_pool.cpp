@@ -1,0 +1,187 @@
+#include "cache/remote/http_pool.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+
+#include "compiler/util/error.h"
+
+namespace dgxpx::cache {
+
+const char* to_string(HttpMethod method) {
+  switch (method) {
+    case HttpMethod::get: return "GET";
+    case HttpMethod::head: return "HEAD";
+    case HttpMethod::put: return "PUT";
+  }
+  return "?";
+}
+
+struct HttpPool::Transfer {
+  CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
+  HttpRequest request;
+  Done done;
+  HttpResponse response;
+  uint64_t body_limit = 0;  // answer bytes kept; more aborts the transfer
+  std::string upload;
+  size_t upload_offset = 0;
+  char error[CURL_ERROR_SIZE] = {};
+
+  ~Transfer() {
+    if (headers) curl_slist_free_all(headers);
+    if (easy) curl_easy_cleanup(easy);
+  }
+};
+
+namespace {
+
+void init_curl_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw util::RuntimeFailure("cannot initialise libcurl");
+  });
+}
+
+}  // namespace
+
+HttpPool::HttpPool(HttpSettings settings) : settings_(std::move(settings)) {
+  init_curl_once();
+  multi_ = curl_multi_init();
+  if (!multi_) throw util::RuntimeFailure("cannot initialise libcurl's multi interface");
+  curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, long(settings_.max_in_flight));
+}
+
+HttpPool::~HttpPool() {
+  cancel_all();
+  curl_multi_cleanup(multi_);
+}
+
+void HttpPool::add(HttpRequest request, Done done) { queue_.push_back({std::move(request), std::move(done)}); }
+
+void HttpPool::cancel_all() {
+  queue_.clear();
+  for (auto& transfer : in_flight_) curl_multi_remove_handle(multi_, transfer->easy);
+  in_flight_.clear();
+  cancelled_ = true;
+}
+
+void HttpPool::start(Queued queued) {
+  auto transfer = std::make_unique<Transfer>();
+  transfer->request = std::move(queued.request);
+  transfer->done = std::move(queued.done);
+  if (transfer->request.method == HttpMethod::put) {
+    std::optional<std::string> body = transfer->request.body();
+    if (!body) return;
+    transfer->upload = std::move(*body);
+  }
+  CURL* easy = transfer->easy = curl_easy_init();
+  if (!easy) throw util::RuntimeFailure("cannot initialise a libcurl transfer");
+  curl_easy_setopt(easy, CURLOPT_URL, transfer->request.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, settings_.connect_timeout_ms);
+  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, settings_.stall_seconds);
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect must not carry the token elsewhere
+  curl_easy_setopt(easy, CURLOPT_USERAGENT, "dgxpx");
+  if (settings_.use_netrc) curl_easy_setopt(easy, CURLOPT_NETRC, long(CURL_NETRC_OPTIONAL));
+  if (!settings_.bearer_token.empty())
+    transfer->headers = curl_slist_append(transfer->headers, ("Authorization: Bearer " + settings_.bearer_token).c_str());
+  if (transfer->headers) curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers);
+
+  // The body sink also takes PUT and HEAD answers (error pages), bounded, so nothing goes to stdout.
+  transfer->body_limit = transfer->request.method == HttpMethod::get ? transfer->request.max_body_bytes : 64 * 1024;
+  using Callback = size_t (*)(char*, size_t, size_t, void*);
+  const Callback on_body = [](char* data, size_t size, size_t count, void* user) -> size_t {
+    auto& t = *static_cast<Transfer*>(user);
+    const size_t n = size * count;
+    if (t.response.body.size() + n > t.body_limit) {
+      t.response.too_long = true;
+      return 0;  // aborts the transfer (CURLE_WRITE_ERROR)
+    }
+    t.response.body.append(data, n);
+    return n;
+  };
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
+  switch (transfer->request.method) {
+    case HttpMethod::get: curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L); break;
+    case HttpMethod::head: curl_easy_setopt(easy, CURLOPT_NOBODY, 1L); break;
+    case HttpMethod::put: {
+      const Callback on_upload = [](char* buffer, size_t size, size_t count, void* user) -> size_t {
+        auto& t = *static_cast<Transfer*>(user);
+        const size_t n = std::min(size * count, t.upload.size() - t.upload_offset);
+        std::memcpy(buffer, t.upload.data() + t.upload_offset, n);
+        t.upload_offset += n;
+        return n;
+      };
+      curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt(easy, CURLOPT_READFUNCTION, on_upload);
+      curl_easy_setopt(easy, CURLOPT_READDATA, transfer.get());
+      curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, curl_off_t(transfer->upload.size()));
+      break;
+    }
+  }
+  curl_multi_add_handle(multi_, easy);
+  in_flight_.push_back(std::move(transfer));
+  ++started_;
+}
+
+void HttpPool::finish(Transfer* transfer, int curl_code) {
+  HttpResponse& response = transfer->response;
+  const auto code = static_cast<CURLcode>(curl_code);
+  if (code == CURLE_OK) {
+    curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &response.status);
+    curl_off_t length = -1;
+    if (curl_easy_getinfo(transfer->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK)
+      response.content_length = length;
+    response.bytes_sent = transfer->upload_offset;
+  } else if (code == CURLE_WRITE_ERROR && response.too_long) {
+    response.body.clear();
+  } else {
+    response.too_long = false;
+    response.transport_error = transfer->error[0] ? transfer->error : curl_easy_strerror(code);
+  }
+}
+
+void HttpPool::run() {
+  cancelled_ = false;
+  for (;;) {
+    while (!queue_.empty() && in_flight_.size() < size_t(std::max(1, settings_.max_in_flight))) {
+      Queued next = std::move(queue_.front());
+      queue_.pop_front();
+      start(std::move(next));
+    }
+    if (in_flight_.empty()) {
+      if (queue_.empty()) return;
+      continue;  // every queued PUT dropped its body; start the next ones
+    }
+    int running = 0;
+    curl_multi_perform(multi_, &running);
+    int left = 0;
+    while (CURLMsg* message = curl_multi_info_read(multi_, &left)) {
+      if (message->msg != CURLMSG_DONE) continue;
+      Transfer* raw = nullptr;
+      curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&raw));
+      const int code = message->data.result;
+      curl_multi_remove_handle(multi_, message->easy_handle);
+      auto it = std::find_if(in_flight_.begin(), in_flight_.end(), [raw](const auto& t) { return t.get() == raw; });
+      std::unique_ptr<Transfer> transfer = std::move(*it);
+      in_flight_.erase(it);
+      finish(transfer.get(), code);
+      transfer->done(transfer->request, transfer->response);
+      if (cancelled_) {
+        cancelled_ = false;
+        return;
+      }
+    }
+    if (!in_flight_.empty()) curl_multi_poll(multi_, nullptr, 0, 500, nullptr);
+  }
+}
+
+}  // namespace dgxpx::cache
