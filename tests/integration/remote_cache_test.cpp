@@ -153,6 +153,21 @@ TEST_CASE("writing needs the token; without it one error line and the build goes
   CHECK(files_in(server.cache_folder() / "v1" / "entries").empty());
 }
 
+TEST_CASE("uploads the server refuses as too large are skipped, and their entries stay local", "[integration][remote]") {
+  NginxServer server(kToken);
+  TempProject p;
+  write_project_with_remote(p, server.url("small"));
+  const RunResult r = build(p, "DGXPX_REMOTE_WRITE=1 DGXPX_REMOTE_TOKEN=" + kToken);
+  INFO(r.err);
+  CHECK(r.summary["remote"]["too_large"].get<int>() > 0);
+  CHECK(r.summary["remote"]["errors"] == 0);
+  CHECK(count_lines(r.err, "warning:") == 0);
+  // Whatever went up is complete: an entry only after all its blobs.
+  const int uploaded = require_remote_intact(server, "small");
+  CHECK(uploaded == r.summary["remote"]["uploads"].get<int>());
+  CHECK(uploaded < total(r.summary["ran"]));
+}
+
 TEST_CASE("basic auth for writing comes from ~/.netrc", "[integration][remote]") {
   NginxServer server(kToken);
   TempProject home, p;

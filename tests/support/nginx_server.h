@@ -3,6 +3,7 @@
 // a test, serving a folder as a remote cache:
 //   /cache/...   GET and HEAD for anyone; PUT only with "Authorization: Bearer <token>"
 //   /netrc/...   GET and HEAD for anyone; PUT with basic auth "ci:<token>" (as from ~/.netrc)
+//   /small/...   like /cache/, but refusing any PUT body over 1 KiB (413)
 //   /broken/...  every request answered 500
 // One process (no master), its config, logs and data in a temp folder.
 #include <arpa/inet.h>
@@ -131,6 +132,8 @@ class NginxServer {
         << "      dav_methods PUT;\n      create_full_put_path on;\n    }\n"
         << "    location /netrc/ {\n      limit_except GET HEAD { auth_basic cache; auth_basic_user_file " << d
         << "/htpasswd; }\n      dav_methods PUT;\n      create_full_put_path on;\n    }\n"
+        << "    location /small/ {\n      if ($write_refused) { return 401; }\n      client_max_body_size 1k;\n"
+        << "      dav_methods PUT;\n      create_full_put_path on;\n    }\n"
         << "    location /broken/ { return 500; }\n  }\n}\n";
     pid_t pid = ::fork();
     if (pid == 0) {
