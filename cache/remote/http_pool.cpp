@@ -1,6 +1,7 @@
 #include "cache/remote/http_pool.h"
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cstring>
@@ -37,6 +38,21 @@ struct HttpPool::Transfer {
 };
 
 namespace {
+
+/// Lowercase hex SHA-256 of `bytes`: the x-amz-content-sha256 that SigV4 signs for S3.
+std::string sha256_hex(const std::string& bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1)
+    throw util::RuntimeFailure("cannot compute a SHA-256 with OpenSSL");
+  static const char* const kHex = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 15];
+  }
+  return hex;
+}
 
 void init_curl_once() {
   static std::once_flag once;
@@ -88,9 +104,20 @@ void HttpPool::start(Queued queued) {
   curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, settings_.stall_seconds);
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect must not carry the token elsewhere
   curl_easy_setopt(easy, CURLOPT_USERAGENT, "dgxpx");
-  if (settings_.use_netrc) curl_easy_setopt(easy, CURLOPT_NETRC, long(CURL_NETRC_OPTIONAL));
-  if (!settings_.bearer_token.empty())
-    transfer->headers = curl_slist_append(transfer->headers, ("Authorization: Bearer " + settings_.bearer_token).c_str());
+  auto add_header = [&transfer](const std::string& header) {
+    transfer->headers = curl_slist_append(transfer->headers, header.c_str());
+  };
+  if (const std::optional<AwsSigning>& aws = settings_.aws) {
+    // curl 7.88 signs the headers we add but does not hash the payload for S3 itself.
+    curl_easy_setopt(easy, CURLOPT_AWS_SIGV4, ("aws:amz:" + aws->region + ":s3").c_str());
+    curl_easy_setopt(easy, CURLOPT_USERNAME, aws->access_key_id.c_str());
+    curl_easy_setopt(easy, CURLOPT_PASSWORD, aws->secret_access_key.c_str());
+    add_header("x-amz-content-sha256: " + sha256_hex(transfer->upload));
+    if (!aws->session_token.empty()) add_header("x-amz-security-token: " + aws->session_token);
+  } else {
+    if (settings_.use_netrc) curl_easy_setopt(easy, CURLOPT_NETRC, long(CURL_NETRC_OPTIONAL));
+    if (!settings_.bearer_token.empty()) add_header("Authorization: Bearer " + settings_.bearer_token);
+  }
   if (transfer->headers) curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers);
 
   // The body sink also takes PUT and HEAD answers (error pages), bounded, so nothing goes to stdout.

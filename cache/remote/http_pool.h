@@ -35,9 +35,17 @@ struct HttpResponse {
   uint64_t bytes_sent = 0;    ///< PUT: body bytes sent
 };
 
+/// AWS Signature V4 for S3 (libcurl signs; we add the payload's SHA-256, which S3 requires).
+struct AwsSigning {
+  std::string region;
+  std::string access_key_id, secret_access_key;
+  std::string session_token;  ///< "" when the credentials are not temporary
+};
+
 struct HttpSettings {
   std::string bearer_token;      ///< "" sends no Authorization header of ours
   bool use_netrc = true;         ///< basic auth from ~/.netrc when it names the host
+  std::optional<AwsSigning> aws;  ///< set: every request is signed (no bearer token, no netrc)
   long connect_timeout_ms = 2000;
   /// A transfer moving under 1 byte/s for this long is given up; there is no total timeout,
   /// so large images on slow links still pass.

@@ -38,7 +38,9 @@ std::vector<OutputRef> distinct_blobs(const ActionEntry& entry) {
 RemoteCache::RemoteCache(RemoteCacheOptions options)
     : options_(std::move(options)), prefix_(without_trailing_slashes(options_.url)), pool_(options_.http) {}
 
-std::string RemoteCache::describe() const { return "remote cache " + prefix_; }
+std::string RemoteCache::describe() const {
+  return "remote cache " + (options_.name.empty() ? prefix_ : without_trailing_slashes(options_.name));
+}
 
 std::string RemoteCache::entry_url(const util::Digest& key) const { return prefix_ + "/v1/entries/" + key.hex(); }
 

@@ -1,5 +1,5 @@
 #pragma once
-// A shared cache over HTTP(S), in front of the local store. It holds the local store's bytes
+// A shared cache over HTTP(S) or S3 (path-style, SigV4-signed), in front of the local store. It holds the local store's bytes
 // under <prefix>/v1/blobs/<digest> and <prefix>/v1/entries/<key> (FORMAT.md, "Remote cache").
 // It works in batches: the build fetches the entries of the steps about to run into the local
 // store before they start, and uploads what they filed afterwards, so steps only ever read the
@@ -35,6 +35,7 @@ struct RemoteStats {
 
 struct RemoteCacheOptions {
   std::string url;  ///< http(s)://host[:port][/prefix]; a trailing '/' is ignored
+  std::string name;  ///< for messages when not `url` (an s3:// URL); "" = url
   HttpSettings http;
 };
 
@@ -43,7 +44,7 @@ class RemoteCache {
  public:
   explicit RemoteCache(RemoteCacheOptions options);
 
-  /// "remote cache http://host/prefix".
+  /// "remote cache http://host/prefix" (or the s3:// URL it was configured as).
   std::string describe() const;
   /// Where the entry for `key` / the blob `digest` lives on the server.
   std::string entry_url(const util::Digest& key) const;

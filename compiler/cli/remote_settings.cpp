@@ -1,6 +1,7 @@
 #include "compiler/cli/remote_settings.h"
 
 #include <cstdlib>
+#include <initializer_list>
 
 #include "compiler/util/error.h"
 
@@ -23,6 +24,27 @@ std::optional<bool> env_switch(const char* name) {
   throw util::InputError(std::string("$") + name + ": " + util::expected_got("1 or 0", "'" + *value + "'"));
 }
 
+/// The first of `values` that is set and not empty, else "".
+std::string first_set(std::initializer_list<std::optional<std::string>> values) {
+  for (const auto& v : values)
+    if (v && !v->empty()) return *v;
+  return "";
+}
+
+/// s3://BUCKET/PREFIX becomes ENDPOINT/BUCKET/PREFIX (path-style addressing, which
+/// S3-compatible servers take), with SigV4 signing when there are credentials.
+void resolve_s3(const manifest::RemoteCacheSettings& yaml, cache::RemoteCacheOptions& options) {
+  const std::string region =
+      first_set({yaml.region, env("AWS_REGION"), env("AWS_DEFAULT_REGION"), std::string("us-east-1")});
+  std::string endpoint = first_set({yaml.endpoint, env("AWS_ENDPOINT_URL_S3"), env("AWS_ENDPOINT_URL"),
+                                    "https://s3." + region + ".amazonaws.com"});
+  while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+  options.name = options.url;
+  options.url = endpoint + "/" + options.url.substr(std::string("s3://").size());
+  std::optional<std::string> key = env("AWS_ACCESS_KEY_ID"), secret = env("AWS_SECRET_ACCESS_KEY");
+  if (key && secret) options.http.aws = cache::AwsSigning{region, *key, *secret, first_set({env("AWS_SESSION_TOKEN")})};
+}
+
 }  // namespace
 
 std::optional<RemoteCacheConfig> remote_cache_config(const manifest::ProjectConfig& project) {
@@ -40,6 +62,7 @@ std::optional<RemoteCacheConfig> remote_cache_config(const manifest::ProjectConf
   if (std::optional<bool> write = env_switch("DGXPX_REMOTE_WRITE")) config.write = *write;
   if (std::optional<bool> required = env_switch("DGXPX_REMOTE_REQUIRED")) config.required = *required;
   if (std::optional<std::string> token = env("DGXPX_REMOTE_TOKEN")) config.options.http.bearer_token = *token;
+  if (config.options.url.rfind("s3://", 0) == 0) resolve_s3(project.remote_cache, config.options);
   return config;
 }
 

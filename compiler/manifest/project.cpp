@@ -57,8 +57,9 @@ static WorkerSettings read_worker_settings(const Value& node) {
 std::string remote_cache_url_problem(const std::string& url) {
   size_t scheme_end = url.find("://");
   const std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "https") return "a URL starting with http:// or https://";
-  if (scheme_end + 3 >= url.size() || url[scheme_end + 3] == '/') return "a URL with a host after " + scheme + "://";
+  if (scheme != "http" && scheme != "https" && scheme != "s3") return "a URL starting with http://, https:// or s3://";
+  if (scheme_end + 3 >= url.size() || url[scheme_end + 3] == '/')
+    return scheme == "s3" ? "a URL with a bucket after s3://" : "a URL with a host after " + scheme + "://";
   for (unsigned char c : url)
     if (c <= ' ' || c == 0x7f) return "a URL without spaces or control characters";
   return "";
@@ -67,18 +68,24 @@ std::string remote_cache_url_problem(const std::string& url) {
 // `cache: PATH` (the local folder), or a mapping that may also name a remote cache.
 static void read_cache_settings(const fs::path& root, const Value& node, ProjectConfig& project) {
   if (node.type != Value::Type::map) {
-    project.cache_dir = inside_root(root, node, "a cache folder (or a mapping with dir, remote, write, required)");
+    project.cache_dir = inside_root(root, node, "a cache folder (or a mapping with dir, remote, write, required...)");
     return;
   }
-  check_keys(node, {"dir", "remote", "write", "required"});
+  check_keys(node, {"dir", "remote", "write", "required", "endpoint", "region"});
   if (const Value* v = node.find("dir")) project.cache_dir = inside_root(root, *v, "a cache folder");
   RemoteCacheSettings& remote = project.remote_cache;
   if (const Value* v = node.find("remote")) {
     remote.url = as_string(*v, "a remote cache URL");
     if (std::string problem = remote_cache_url_problem(remote.url); !problem.empty())
       throw InputError(v->where, util::expected_got(problem, "'" + remote.url + "'"));
-    remote.url_where = v->where;
   }
+  if (const Value* v = node.find("endpoint")) {
+    remote.endpoint = as_string(*v, "an S3 endpoint URL");
+    if (remote.endpoint.rfind("http://", 0) != 0 && remote.endpoint.rfind("https://", 0) != 0)
+      throw InputError(v->where, util::expected_got("an S3 endpoint URL starting with http:// or https://",
+                                                    "'" + remote.endpoint + "'"));
+  }
+  if (const Value* v = node.find("region")) remote.region = as_string(*v, "an S3 region like eu-west-1");
   if (const Value* v = node.find("write")) remote.write = as_bool(*v);
   if (const Value* v = node.find("required")) remote.required = as_bool(*v);  // also for $DGXPX_REMOTE_CACHE
 }

@@ -21,12 +21,14 @@ struct WorkerSettings {
 };
 
 /// dgxpx.yaml `cache: {remote: URL, write: BOOL, required: BOOL}`: a shared cache over HTTP(S)
-/// that the local one is filled from. Environment variables override it (cli/remote_settings).
+/// or S3 that the local one is filled from. Environment variables override it
+/// (cli/remote_settings).
 struct RemoteCacheSettings {
-  std::string url;                // "" = no remote; else http:// or https://, checked at load
-  util::SourceLocation url_where;  // for messages about a URL the server rejects
+  std::string url;                // "" = no remote; else http://, https:// or s3://, checked at load
   bool write = false;             // upload results (CI); developers only read
   bool required = false;          // an unreachable remote fails the build instead of a warning
+  std::string endpoint;           // s3: the server ("" = AWS's for the region)
+  std::string region;             // s3: the signing region ("" = $AWS_REGION, else us-east-1)
 };
 
 struct ProjectConfig {
@@ -48,7 +50,7 @@ struct ProjectConfig {
 std::optional<std::filesystem::path> find_project_root(const std::filesystem::path& start);
 
 /// Why `url` is not a remote cache URL dgxpx can use ("" when it is): http:// or https://
-/// followed by a host, without spaces or control characters.
+/// followed by a host, or s3:// followed by a bucket, without spaces or control characters.
 std::string remote_cache_url_problem(const std::string& url);
 
 /// Reads and validates `root`/dgxpx.yaml.

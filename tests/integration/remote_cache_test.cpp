@@ -14,6 +14,7 @@
 #include "compiler/util/hash.h"
 #include "tests/integration/example_project.h"
 #include "tests/support/nginx_server.h"
+#include "tests/support/s3_verifier.h"
 
 using namespace dgxpx::testing;
 namespace fs = std::filesystem;
@@ -78,10 +79,9 @@ void write_project_with_remote(const TempProject& p, const std::string& url) {
   p.write("dgxpx.yaml", "manifests: sprites\noutput: assets\ncache:\n  remote: " + url + "\n");
 }
 
-/// Every entry on the server parses and names its key; every blob it lists is there, intact.
-/// Returns the number of entries.
-int require_remote_intact(const NginxServer& server, const std::string& location = "cache") {
-  const fs::path root = server.cache_folder().parent_path() / location / "v1";
+/// Every entry under `root` (a v1 folder) parses and names its key; every blob it lists is
+/// there, intact. Returns the number of entries.
+int require_objects_intact(const fs::path& root) {
   const std::vector<fs::path> entries = files_in(root / "entries");
   for (const fs::path& entry : entries) {
     INFO(entry);
@@ -92,6 +92,11 @@ int require_remote_intact(const NginxServer& server, const std::string& location
       REQUIRE(dgxpx::util::digest_bytes(read_file(root / "blobs" / out.digest.hex())) == out.digest);
   }
   return int(entries.size());
+}
+
+/// require_objects_intact for what nginx serves at /location/.
+int require_remote_intact(const NginxServer& server, const std::string& location = "cache") {
+  return require_objects_intact(server.cache_folder().parent_path() / location / "v1");
 }
 
 /// The teammate's build: everything generated and uploaded to the server.
@@ -293,7 +298,7 @@ TEST_CASE("bad remote cache settings are input errors that point at the value", 
   CHECK(r.exit_code == 2);
   const size_t col = yaml.find("ftp") - yaml.find("cache") + 1;
   CHECK(r.err.find("dgxpx.yaml:2:" + std::to_string(col) +
-                   ": error: expected a URL starting with http:// or https://, got 'ftp://example.org/x'") !=
+                   ": error: expected a URL starting with http://, https:// or s3://, got 'ftp://example.org/x'") !=
         std::string::npos);
   p.write("dgxpx.yaml", "manifests: sprites\ncache: {remote: 'http://127.0.0.1:1/c', write: maybe}\n");
   r = p.dgxpx("build");
@@ -305,4 +310,36 @@ TEST_CASE("bad remote cache settings are input errors that point at the value", 
   CHECK(r.err.find("DGXPX_REMOTE_WRITE: expected 1 or 0, got 'yes'") != std::string::npos);
   CHECK(!p.exists("assets"));
   CHECK(!p.exists(".dgxpx"));
+}
+
+TEST_CASE("s3:// remotes are signed with SigV4 and a payload hash; a wrong secret is refused", "[integration][remote]") {
+  S3Verifier s3("AKIDDGXPXTEST", "right-secret", "eu-west-3");
+  const std::string aws = "AWS_ACCESS_KEY_ID=AKIDDGXPXTEST AWS_REGION=eu-west-3 AWS_ENDPOINT_URL=" + s3.endpoint();
+  auto write_s3_project = [&](const TempProject& p) {
+    write_example_project(p);
+    p.write("dgxpx.yaml", "manifests: sprites\noutput: assets\ncache: {remote: s3://assets-bucket/team/dgxpx}\n");
+  };
+  TempProject wrong, teammate, clone;
+  write_s3_project(wrong);
+  const RunResult refused = build(wrong, aws + " AWS_SECRET_ACCESS_KEY=wrong-secret DGXPX_REMOTE_WRITE=1");
+  CHECK(count_lines(refused.err, "error:") == 1);
+  CHECK(count_lines(refused.err, "HTTP 403") == 1);
+  CHECK(refused.summary["remote"]["hits"] == 0);
+  CHECK(refused.summary["remote"]["uploads"] == 0);
+  CHECK(s3.rejections().find("SignatureDoesNotMatch") != std::string::npos);
+  CHECK(!fs::exists(s3.data_folder() / "assets-bucket"));
+
+  write_s3_project(teammate);
+  const RunResult warm = build(teammate, aws + " AWS_SECRET_ACCESS_KEY=right-secret DGXPX_REMOTE_WRITE=1");
+  INFO(s3.rejections());
+  CHECK(warm.summary["remote"]["errors"] == 0);
+  const int steps = total(warm.summary["ran"]);
+  CHECK(warm.summary["remote"]["uploads"] == steps);
+  CHECK(require_objects_intact(s3.data_folder() / "assets-bucket" / "team" / "dgxpx" / "v1") == steps);
+
+  write_s3_project(clone);
+  const RunResult fresh = build(clone, aws + " AWS_SECRET_ACCESS_KEY=right-secret");
+  CHECK(fresh.summary["ran"]["gen"] == 0);
+  CHECK(total(fresh.summary["from_cache"]) == steps);
+  CHECK(outputs(clone) == outputs(teammate));
 }
