@@ -2,8 +2,9 @@
 # bench/remote: the remote cache on loopback. A project of N assets (default 2,000 single-frame
 # item sets, 3 steps each) is built once with writes on against nginx (WebDAV PUT) on
 # 127.0.0.1; then a fresh clone with an empty local cache builds against the warm remote.
-# Prints the first build's time, the clone's build time, the clone's no-op build time and their
-# ratio, and the requests per step. Usage: bench/remote/run.sh [DGXPX_BINARY] [N]
+# Prints the first build's time, the clone's build time (and the prefetch's part of it), the
+# clone's no-op build time and their ratio, the requests per step, and as a baseline a clone
+# that shares the teammate's local cache folder instead (every step a local hit, no network). Usage: bench/remote/run.sh [DGXPX_BINARY] [N]
 set -euo pipefail
 DGXPX=$(realpath "${1:-build/compiler/cli/dgxpx}")
 N=${2:-2000}
@@ -68,7 +69,8 @@ echo "first build, writes on: $(seconds "$s" "$e") s, $steps steps, $(echo "$war
      "$(echo "$warm" | field 'j["remote"]["requests"]') requests"
 
 s=$(date +%s%N)
-fresh=$(cd "$WORK/clone" && "$DGXPX" -q build --json)
+fresh=$(cd "$WORK/clone" && "$DGXPX" -v build --json 2> "$WORK/fresh.err")
+grep -oE "[0-9]+ of [0-9]+ steps about to run fetched in [0-9]+ ms" "$WORK/fresh.err" | sed 's/^/  prefetch: /' || true
 e=$(date +%s%N)
 fresh_s=$(seconds "$s" "$e")
 echo "fresh clone, empty local cache, warm remote: $fresh_s s;" \
@@ -81,3 +83,11 @@ e=$(date +%s%N)
 noop_s=$(seconds "$s" "$e")
 echo "same clone, nothing changed: $noop_s s"
 echo "ratio fresh/no-op: $(python3 -c "print(f'{$fresh_s / $noop_s:.1f}')")"
+
+# Baseline: a clone that shares the teammate's local cache folder (no network at all): what
+# the steps themselves cost when every one is a local hit.
+make_project "$WORK/shared"
+s=$(date +%s%N)
+(cd "$WORK/shared" && DGXPX_REMOTE_CACHE=off DGXPX_CACHE_DIR="$WORK/teammate/.dgxpx/cache" "$DGXPX" -q build > /dev/null)
+e=$(date +%s%N)
+echo "baseline, fresh clone sharing the warm local cache folder: $(seconds "$s" "$e") s"

@@ -1,11 +1,9 @@
 #include "cache/remote/http_pool.h"
 
-#include <curl/curl.h>
-#include <openssl/evp.h>
+#include "cache/remote/curl_library.h"
 
 #include <algorithm>
 #include <cstring>
-#include <mutex>
 
 #include "compiler/util/error.h"
 
@@ -32,18 +30,18 @@ struct HttpPool::Transfer {
   char error[CURL_ERROR_SIZE] = {};
 
   ~Transfer() {
-    if (headers) curl_slist_free_all(headers);
-    if (easy) curl_easy_cleanup(easy);
+    if (headers) curl_library().curl_slist_free_all(headers);
+    if (easy) curl_library().curl_easy_cleanup(easy);
   }
 };
 
 namespace {
 
 /// Lowercase hex SHA-256 of `bytes`: the x-amz-content-sha256 that SigV4 signs for S3.
-std::string sha256_hex(const std::string& bytes) {
+std::string sha256_hex(const CurlLibrary& api, const std::string& bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1)
+  if (api.EVP_Digest(bytes.data(), bytes.size(), digest, &length, api.EVP_sha256(), nullptr) != 1)
     throw util::RuntimeFailure("cannot compute a SHA-256 with OpenSSL");
   static const char* const kHex = "0123456789abcdef";
   std::string hex;
@@ -54,32 +52,24 @@ std::string sha256_hex(const std::string& bytes) {
   return hex;
 }
 
-void init_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw util::RuntimeFailure("cannot initialise libcurl");
-  });
-}
-
 }  // namespace
 
-HttpPool::HttpPool(HttpSettings settings) : settings_(std::move(settings)) {
-  init_curl_once();
-  multi_ = curl_multi_init();
+HttpPool::HttpPool(HttpSettings settings) : settings_(std::move(settings)), curl_(&curl_library()) {
+  multi_ = curl_->curl_multi_init();
   if (!multi_) throw util::RuntimeFailure("cannot initialise libcurl's multi interface");
-  curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, long(settings_.max_in_flight));
+  curl_->curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, long(settings_.max_in_flight));
 }
 
 HttpPool::~HttpPool() {
   cancel_all();
-  curl_multi_cleanup(multi_);
+  curl_->curl_multi_cleanup(multi_);
 }
 
 void HttpPool::add(HttpRequest request, Done done) { queue_.push_back({std::move(request), std::move(done)}); }
 
 void HttpPool::cancel_all() {
   queue_.clear();
-  for (auto& transfer : in_flight_) curl_multi_remove_handle(multi_, transfer->easy);
+  for (auto& transfer : in_flight_) curl_->curl_multi_remove_handle(multi_, transfer->easy);
   in_flight_.clear();
   cancelled_ = true;
 }
@@ -93,32 +83,32 @@ void HttpPool::start(Queued queued) {
     if (!body) return;
     transfer->upload = std::move(*body);
   }
-  CURL* easy = transfer->easy = curl_easy_init();
+  CURL* easy = transfer->easy = curl_->curl_easy_init();
   if (!easy) throw util::RuntimeFailure("cannot initialise a libcurl transfer");
-  curl_easy_setopt(easy, CURLOPT_URL, transfer->request.url.c_str());
-  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, settings_.connect_timeout_ms);
-  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, settings_.stall_seconds);
-  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect must not carry the token elsewhere
-  curl_easy_setopt(easy, CURLOPT_USERAGENT, "dgxpx");
-  auto add_header = [&transfer](const std::string& header) {
-    transfer->headers = curl_slist_append(transfer->headers, header.c_str());
+  curl_->curl_easy_setopt(easy, CURLOPT_URL, transfer->request.url.c_str());
+  curl_->curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_->curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_->curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
+  curl_->curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, settings_.connect_timeout_ms);
+  curl_->curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_->curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, settings_.stall_seconds);
+  curl_->curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect must not carry the token elsewhere
+  curl_->curl_easy_setopt(easy, CURLOPT_USERAGENT, "dgxpx");
+  auto add_header = [this, &transfer](const std::string& header) {
+    transfer->headers = curl_->curl_slist_append(transfer->headers, header.c_str());
   };
   if (const std::optional<AwsSigning>& aws = settings_.aws) {
     // curl 7.88 signs the headers we add but does not hash the payload for S3 itself.
-    curl_easy_setopt(easy, CURLOPT_AWS_SIGV4, ("aws:amz:" + aws->region + ":s3").c_str());
-    curl_easy_setopt(easy, CURLOPT_USERNAME, aws->access_key_id.c_str());
-    curl_easy_setopt(easy, CURLOPT_PASSWORD, aws->secret_access_key.c_str());
-    add_header("x-amz-content-sha256: " + sha256_hex(transfer->upload));
+    curl_->curl_easy_setopt(easy, CURLOPT_AWS_SIGV4, ("aws:amz:" + aws->region + ":s3").c_str());
+    curl_->curl_easy_setopt(easy, CURLOPT_USERNAME, aws->access_key_id.c_str());
+    curl_->curl_easy_setopt(easy, CURLOPT_PASSWORD, aws->secret_access_key.c_str());
+    add_header("x-amz-content-sha256: " + sha256_hex(*curl_, transfer->upload));
     if (!aws->session_token.empty()) add_header("x-amz-security-token: " + aws->session_token);
   } else {
-    if (settings_.use_netrc) curl_easy_setopt(easy, CURLOPT_NETRC, long(CURL_NETRC_OPTIONAL));
+    if (settings_.use_netrc) curl_->curl_easy_setopt(easy, CURLOPT_NETRC, long(CURL_NETRC_OPTIONAL));
     if (!settings_.bearer_token.empty()) add_header("Authorization: Bearer " + settings_.bearer_token);
   }
-  if (transfer->headers) curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers);
+  if (transfer->headers) curl_->curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers);
 
   // The body sink also takes PUT and HEAD answers (error pages), bounded, so nothing goes to stdout.
   transfer->body_limit = transfer->request.method == HttpMethod::get ? transfer->request.max_body_bytes : 64 * 1024;
@@ -133,12 +123,12 @@ void HttpPool::start(Queued queued) {
     t.response.body.append(data, n);
     return n;
   };
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());
-  curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
+  curl_->curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+  curl_->curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());
+  curl_->curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
   switch (transfer->request.method) {
-    case HttpMethod::get: curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L); break;
-    case HttpMethod::head: curl_easy_setopt(easy, CURLOPT_NOBODY, 1L); break;
+    case HttpMethod::get: curl_->curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L); break;
+    case HttpMethod::head: curl_->curl_easy_setopt(easy, CURLOPT_NOBODY, 1L); break;
     case HttpMethod::put: {
       const Callback on_upload = [](char* buffer, size_t size, size_t count, void* user) -> size_t {
         auto& t = *static_cast<Transfer*>(user);
@@ -147,14 +137,14 @@ void HttpPool::start(Queued queued) {
         t.upload_offset += n;
         return n;
       };
-      curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
-      curl_easy_setopt(easy, CURLOPT_READFUNCTION, on_upload);
-      curl_easy_setopt(easy, CURLOPT_READDATA, transfer.get());
-      curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, curl_off_t(transfer->upload.size()));
+      curl_->curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
+      curl_->curl_easy_setopt(easy, CURLOPT_READFUNCTION, on_upload);
+      curl_->curl_easy_setopt(easy, CURLOPT_READDATA, transfer.get());
+      curl_->curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, curl_off_t(transfer->upload.size()));
       break;
     }
   }
-  curl_multi_add_handle(multi_, easy);
+  curl_->curl_multi_add_handle(multi_, easy);
   in_flight_.push_back(std::move(transfer));
   ++started_;
 }
@@ -163,16 +153,16 @@ void HttpPool::finish(Transfer* transfer, int curl_code) {
   HttpResponse& response = transfer->response;
   const auto code = static_cast<CURLcode>(curl_code);
   if (code == CURLE_OK) {
-    curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &response.status);
+    curl_->curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &response.status);
     curl_off_t length = -1;
-    if (curl_easy_getinfo(transfer->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK)
+    if (curl_->curl_easy_getinfo(transfer->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK)
       response.content_length = length;
     response.bytes_sent = transfer->upload_offset;
   } else if (code == CURLE_WRITE_ERROR && response.too_long) {
     response.body.clear();
   } else {
     response.too_long = false;
-    response.transport_error = transfer->error[0] ? transfer->error : curl_easy_strerror(code);
+    response.transport_error = transfer->error[0] ? transfer->error : curl_->curl_easy_strerror(code);
   }
 }
 
@@ -189,14 +179,14 @@ void HttpPool::run() {
       continue;  // every queued PUT dropped its body; start the next ones
     }
     int running = 0;
-    curl_multi_perform(multi_, &running);
+    curl_->curl_multi_perform(multi_, &running);
     int left = 0;
-    while (CURLMsg* message = curl_multi_info_read(multi_, &left)) {
+    while (CURLMsg* message = curl_->curl_multi_info_read(multi_, &left)) {
       if (message->msg != CURLMSG_DONE) continue;
       Transfer* raw = nullptr;
-      curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&raw));
+      curl_->curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&raw));
       const int code = message->data.result;
-      curl_multi_remove_handle(multi_, message->easy_handle);
+      curl_->curl_multi_remove_handle(multi_, message->easy_handle);
       auto it = std::find_if(in_flight_.begin(), in_flight_.end(), [raw](const auto& t) { return t.get() == raw; });
       std::unique_ptr<Transfer> transfer = std::move(*it);
       in_flight_.erase(it);
@@ -207,7 +197,7 @@ void HttpPool::run() {
         return;
       }
     }
-    if (!in_flight_.empty()) curl_multi_poll(multi_, nullptr, 0, 500, nullptr);
+    if (!in_flight_.empty()) curl_->curl_multi_poll(multi_, nullptr, 0, 500, nullptr);
   }
 }
 

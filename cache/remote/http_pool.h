@@ -2,6 +2,7 @@
 // HTTP requests run a bounded number at a time over reused connections (libcurl's multi
 // interface), from one thread. The remote cache queues many small GET/HEAD/PUT requests here
 // instead of opening a connection per build step. Only libcurl speaks HTTP: no parsing here.
+// Constructing a pool loads libcurl (curl_library.h) and throws util::RuntimeFailure without it.
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -10,6 +11,8 @@
 #include <string>
 
 namespace dgxpx::cache {
+
+struct CurlLibrary;
 
 enum class HttpMethod { get, head, put };
 
@@ -85,6 +88,7 @@ class HttpPool {
   void finish(Transfer* transfer, int curl_code);
 
   HttpSettings settings_;
+  const CurlLibrary* curl_;  // loaded on first use: see curl_library.h
   void* multi_ = nullptr;  // CURLM*
   std::deque<Queued> queue_;
   std::deque<std::unique_ptr<Transfer>> in_flight_;
