@@ -58,9 +58,9 @@ RemoteCache::Answer RemoteCache::classify(const HttpRequest& request, const Http
     bool& denied = writing ? writes_denied_ : reads_denied_;
     if (!denied) {
       std::string message = describe() + ": " + what + " was refused (HTTP " + std::to_string(status) +
-                            "); check the credentials ($DGXPX_REMOTE_TOKEN or ~/.netrc) and what the server allows; " +
-                            (writing ? "uploads are" : "reading it is") + " off for this build";
-      spdlog::error("{}", message);
+                            "); check the credentials ($DGXPX_REMOTE_TOKEN, ~/.netrc or $AWS_*) and what the server "
+                            "allows";
+      if (!options_.required) spdlog::error("{}; {} off for this build", message, writing ? "uploads are" : "reading it is");
       if (problem_.empty()) problem_ = message;
     }
     denied = true;
@@ -69,9 +69,8 @@ RemoteCache::Answer RemoteCache::classify(const HttpRequest& request, const Http
   }
   if (available_) {
     const std::string why = status == 0 ? response.transport_error : "HTTP " + std::to_string(status);
-    std::string message = describe() + " is unavailable (" + why + " on " + what +
-                          "); building without it for the rest of this build";
-    spdlog::warn("{}", message);
+    std::string message = describe() + " is unavailable (" + why + " on " + what + ")";
+    if (!options_.required) spdlog::warn("{}; building without it for the rest of this build", message);
     if (problem_.empty()) problem_ = message;
   }
   available_ = false;

@@ -36,6 +36,9 @@ struct RemoteStats {
 struct RemoteCacheOptions {
   std::string url;  ///< http(s)://host[:port][/prefix]; a trailing '/' is ignored
   std::string name;  ///< for messages when not `url` (an s3:// URL); "" = url
+  /// The caller fails when the remote is unusable: problems are left to it (problem()), not
+  /// logged as "building without it".
+  bool required = false;
   HttpSettings http;
 };
 
@@ -67,7 +70,8 @@ class RemoteCache {
   bool available() const { return available_; }
   bool reads_denied() const { return reads_denied_; }
   bool writes_denied() const { return writes_denied_; }
-  /// The first problem met (outage or denial), "" when none.
+  /// The first problem met (outage or denial), "" when none: "remote cache URL is unavailable
+  /// (Connection refused on GET URL)".
   const std::string& problem() const { return problem_; }
   const RemoteStats& stats() const { return stats_; }
 

@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
 
 #include "cache/local_store.h"
 #include "cache/remote/remote_cache.h"
@@ -37,6 +38,7 @@ int run_push(const GlobalOptions& global) {
   remote.upload_from(local, missing);
   const cache::RemoteStats& s = remote.stats();
   const bool ok = remote.available() && !remote.reads_denied() && !remote.writes_denied();
+  if (!ok && config->options.required) spdlog::error("{}", remote.problem());  // not logged by the remote then
   if (!global.quiet || !ok)
     std::printf("%s: pushed %llu of %zu results it lacked (%llu blobs, %s); %zu of the %zu steps' results were "
                 "there already, %zu are not in the local cache\n",

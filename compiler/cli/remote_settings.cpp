@@ -51,7 +51,7 @@ std::optional<RemoteCacheConfig> remote_cache_config(const manifest::ProjectConf
   RemoteCacheConfig config;
   config.options.url = project.remote_cache.url;
   config.write = project.remote_cache.write;
-  config.required = project.remote_cache.required;
+  config.options.required = project.remote_cache.required;
   if (std::optional<std::string> url = env("DGXPX_REMOTE_CACHE")) {
     if (*url == "off") return std::nullopt;
     if (std::string problem = manifest::remote_cache_url_problem(*url); !problem.empty())
@@ -60,7 +60,7 @@ std::optional<RemoteCacheConfig> remote_cache_config(const manifest::ProjectConf
   }
   if (config.options.url.empty()) return std::nullopt;
   if (std::optional<bool> write = env_switch("DGXPX_REMOTE_WRITE")) config.write = *write;
-  if (std::optional<bool> required = env_switch("DGXPX_REMOTE_REQUIRED")) config.required = *required;
+  if (std::optional<bool> required = env_switch("DGXPX_REMOTE_REQUIRED")) config.options.required = *required;
   if (std::optional<std::string> token = env("DGXPX_REMOTE_TOKEN")) config.options.http.bearer_token = *token;
   if (config.options.url.rfind("s3://", 0) == 0) resolve_s3(project.remote_cache, config.options);
   return config;

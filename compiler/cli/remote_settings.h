@@ -20,9 +20,8 @@
 namespace dgxpx::cli {
 
 struct RemoteCacheConfig {
-  cache::RemoteCacheOptions options;
+  cache::RemoteCacheOptions options;  // options.required: an unusable remote fails the build
   bool write = false;
-  bool required = false;
 };
 
 /// The remote cache settings in effect, or nullopt when there is no remote. Throws

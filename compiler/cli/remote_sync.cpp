@@ -67,7 +67,7 @@ bool RemoteSync::upload() {
 
 std::string RemoteSync::required_problem(bool writing) const {
   const bool unusable = !remote_->available() || remote_->reads_denied() || (writing && remote_->writes_denied());
-  if (!config_->required || !unusable) return "";
+  if (!config_->options.required || !unusable) return "";
   return remote_->problem() + "; the remote cache is required (cache.required in dgxpx.yaml or "
                               "DGXPX_REMOTE_REQUIRED=1), so the build stops";
 }

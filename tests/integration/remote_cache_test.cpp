@@ -264,6 +264,8 @@ TEST_CASE("an unusable remote never fails a build: down, hung, 500, damaged byte
     INFO(r.err);
     CHECK(r.exit_code == 1);
     CHECK(count_lines(r.err, "error:") == 1);
+    CHECK(count_lines(r.err, "warning:") == 0);  // not "building without it": it does not
+    CHECK(r.err.find("unavailable") != std::string::npos);
     CHECK(r.err.find("required") != std::string::npos);
     CHECK(!p.exists("assets"));
   }
