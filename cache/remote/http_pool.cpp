@@ -54,7 +54,11 @@ std::string sha256_hex(const CurlLibrary& api, const std::string& bytes) {
 
 }  // namespace
 
-HttpPool::HttpPool(HttpSettings settings) : settings_(std::move(settings)), curl_(&curl_library()) {
+HttpPool::HttpPool(HttpSettings settings) : settings_(std::move(settings)) {}
+
+void HttpPool::open() {
+  if (multi_) return;
+  curl_ = &curl_library();
   multi_ = curl_->curl_multi_init();
   if (!multi_) throw util::RuntimeFailure("cannot initialise libcurl's multi interface");
   curl_->curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, long(settings_.max_in_flight));
@@ -62,7 +66,7 @@ HttpPool::HttpPool(HttpSettings settings) : settings_(std::move(settings)), curl
 
 HttpPool::~HttpPool() {
   cancel_all();
-  curl_->curl_multi_cleanup(multi_);
+  if (multi_) curl_->curl_multi_cleanup(multi_);
 }
 
 void HttpPool::add(HttpRequest request, Done done) { queue_.push_back({std::move(request), std::move(done)}); }
@@ -168,6 +172,8 @@ void HttpPool::finish(Transfer* transfer, int curl_code) {
 
 void HttpPool::run() {
   cancelled_ = false;
+  if (queue_.empty()) return;
+  open();
   for (;;) {
     while (!queue_.empty() && in_flight_.size() < size_t(std::max(1, settings_.max_in_flight))) {
       Queued next = std::move(queue_.front());

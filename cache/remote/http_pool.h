@@ -2,7 +2,8 @@
 // HTTP requests run a bounded number at a time over reused connections (libcurl's multi
 // interface), from one thread. The remote cache queues many small GET/HEAD/PUT requests here
 // instead of opening a connection per build step. Only libcurl speaks HTTP: no parsing here.
-// Constructing a pool loads libcurl (curl_library.h) and throws util::RuntimeFailure without it.
+// The first run() with work loads libcurl (curl_library.h); it throws util::RuntimeFailure
+// when libcurl cannot be loaded.
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -84,11 +85,12 @@ class HttpPool {
     HttpRequest request;
     Done done;
   };
+  void open();  // loads libcurl and makes the multi handle, once
   void start(Queued queued);
   void finish(Transfer* transfer, int curl_code);
 
   HttpSettings settings_;
-  const CurlLibrary* curl_;  // loaded on first use: see curl_library.h
+  const CurlLibrary* curl_ = nullptr;  // loaded on first use: see curl_library.h
   void* multi_ = nullptr;  // CURLM*
   std::deque<Queued> queue_;
   std::deque<std::unique_ptr<Transfer>> in_flight_;

@@ -38,13 +38,12 @@ RemoteSync::RemoteSync(std::optional<RemoteCacheConfig> config, const fs::path& 
 }
 
 void RemoteSync::prefetch(const manifest::ProjectConfig& project, const std::optional<Planned>& planned) {
-  if (!remote_) return;
+  // Without a re-plan, the only steps that can run are ones whose outputs went missing since
+  // the local cache served them; planning again to find them would double a no-op build.
+  if (!remote_ || !planned) return;
   const auto started = std::chrono::steady_clock::now();
-  std::optional<Planned> current;
-  if (!planned) current = plan_in_memory(project.root, plan::RecordDetail::changed, plan::CacheWrites::none);
-  const Planned& plan = planned ? *planned : *current;
   std::vector<util::Digest> wanted;
-  for (const util::Digest& key : keys_about_to_run(project, plan.plan, plan.specs)) {
+  for (const util::Digest& key : keys_about_to_run(project, planned->plan, planned->specs)) {
     std::error_code ec;
     if (!fs::exists(local_.entry_path(key), ec)) wanted.push_back(key);
   }

@@ -31,9 +31,9 @@ class RemoteSync {
 
   bool enabled() const { return remote_ != nullptr; }
 
-  /// Fetches the results of the steps about to run that the local cache lacks. Without a
-  /// plan from this build (nothing changed), plans in memory to find them. Throws
-  /// util::RuntimeFailure when the remote is required and could not be read.
+  /// Fetches the results of the steps about to run that the local cache lacks, when this build
+  /// re-planned (`planned`); otherwise asks nothing. Throws util::RuntimeFailure when the
+  /// remote is required and could not be read.
   void prefetch(const manifest::ProjectConfig& project, const std::optional<Planned>& planned);
 
   /// With writing on: uploads the results the remote lacked at prefetch that the build filed
