@@ -85,7 +85,7 @@ echo "same clone, nothing changed: $noop_s s"
 s=$(date +%s%N)
 (cd "$WORK/clone" && DGXPX_REMOTE_CACHE=off "$DGXPX" -q build > /dev/null)
 e=$(date +%s%N)
-echo "same clone, nothing changed, remote off: $(seconds "$s" "$e") s   (the remote's cost on a no-op: a plan in memory)"
+echo "same clone, nothing changed, remote off: $(seconds "$s" "$e") s   (a no-op asks the remote nothing)"
 echo "ratio fresh/no-op: $(python3 -c "print(f'{$fresh_s / $noop_s:.1f}')")"
 
 # Baseline: a clone that shares the teammate's local cache folder (no network at all): what
