@@ -8,11 +8,13 @@ if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 TOOL_PACKAGES=(
   cmake g++ ninja-build pkg-config
   libtorch-dev libyaml-cpp-dev libxxhash-dev libpng-dev libspdlog-dev
-  nlohmann-json3-dev libcli11-dev catch2 libicu-dev
+  nlohmann-json3-dev libcli11-dev catch2 libicu-dev libcurl4-openssl-dev libssl-dev
 )
 # The browser the report and engine tests drive, npm for the engines they load (tests/engines),
-# Tiled for the tileset test, and the CC0 sprites of the pixel quality set.
-TEST_PACKAGES=(crawl-tiles-data chromium npm tiled)
+# Tiled for the tileset test, the CC0 sprites of the pixel quality set, and the web server (its
+# WebDAV module takes PUT) and the S3 signer (for a loopback server that checks signatures) the
+# remote cache tests start on 127.0.0.1.
+TEST_PACKAGES=(crawl-tiles-data chromium npm tiled nginx python3-botocore)
 case "${1:-}" in
   --tools) PACKAGES=("${TOOL_PACKAGES[@]}") ;;
   "") PACKAGES=("${TOOL_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;

@@ -24,3 +24,7 @@ if(TARGET dgxpx-sdxl)
   dgxpx_end_to_end_suite(dgxpx_worker_build_tests LABELS integration
     SOURCES integration/worker_build_test.cpp NEEDS dgxpx-sdxl)
 endif()
+
+# The remote cache against the real nginx on 127.0.0.1 (scripts/setup.sh installs it).
+dgxpx_end_to_end_suite(dgxpx_remote_cache_tests LABELS integration SOURCES integration/remote_cache_test.cpp)
+target_link_libraries(dgxpx_remote_cache_tests PRIVATE dgxpx_cache)

@@ -20,6 +20,7 @@
 #include "compiler/cli/progress_printer.h"
 #include "compiler/cli/work_summary.h"
 #include "compiler/cli/project_context.h"
+#include "compiler/cli/remote_sync.h"
 #include "compiler/plan/new_work.h"
 #include "compiler/plan/ninja_writer.h"
 #include "compiler/plan/pending_work.h"
@@ -85,6 +86,7 @@ int run_build(const GlobalOptions& global, const BuildOptions& options) {
   fs::path root = project_root(global);
   if (options.dry_run) return run_dry_build(root, options, global.verbose);
   manifest::ProjectConfig project = manifest::load_project(root);
+  std::optional<RemoteCacheConfig> remote_config = remote_cache_config(project);
   // One build at a time per project: a second one waits (its steps would race the first's).
   // The lock is on dgxpx.yaml itself, so that bad input still writes nothing.
   util::FileLock build_lock(root / manifest::kProjectFile);
@@ -101,6 +103,9 @@ int run_build(const GlobalOptions& global, const BuildOptions& options) {
   // changed, so it leaves the others' fields in the plan cache.
   std::optional<Planned> planned = plan_if_stale(project, plan::RecordDetail::changed);
   const std::string build_file = manifest::display_path(project, project.state_dir / "build.ninja");
+  // Results other machines made for the steps about to run are fetched before any starts.
+  RemoteSync remote(std::move(remote_config), cache_root);
+  remote.prefetch(project, planned);
 
   fs::path step_log = project.state_dir / "logs" / "last-build.log";
   fs::create_directories(step_log.parent_path());
@@ -135,6 +140,7 @@ int run_build(const GlobalOptions& global, const BuildOptions& options) {
   // graph runs only when asked to keep going (-k).
   if (ninja_status == 0 || (options.keep_going >= 0 && ninja_status == 1)) ninja_status = run_ninja(run, print);
   progress.finish();
+  const bool remote_ok = remote.upload();
   if (planned) {
     // Outputs of assets no longer in the manifests disappear (ninja knows them from its log).
     // After the build, not before: the first changed step starts without waiting for it.
@@ -158,7 +164,7 @@ int run_build(const GlobalOptions& global, const BuildOptions& options) {
   plan::PlanCounts counts = plan::read_plan_counts(project);
   int up_to_date = std::max(0, counts.total() - static_cast<int>(started_steps.size()));
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  bool ok = ninja_status == 0 && failed.empty();
+  bool ok = ninja_status == 0 && failed.empty() && remote_ok;
 
   const worker::WorkerActivity worker_activity = worker::read_worker_activity(worker_events, worker_events_start);
   int ran_total = ran["gen"] + ran["pixel"] + ran["pack"];
@@ -195,6 +201,7 @@ int run_build(const GlobalOptions& global, const BuildOptions& options) {
                    worker_activity.batches, worker_activity.max_batch_size());
     spdlog::info("{} ran ({} gen, {} pixel, {} pack), {} from cache, {} up to date, {} failed ({:.2f} s)", ran_total,
                  ran["gen"], ran["pixel"], ran["pack"], cached_total, up_to_date, failed.size(), seconds);
+    if (remote.enabled()) spdlog::info("{}", remote.summary());
   }
   if (options.json) {
     nlohmann::json j = {{"ok", ok},
@@ -203,6 +210,7 @@ int run_build(const GlobalOptions& global, const BuildOptions& options) {
                         {"up_to_date", up_to_date},
                         {"failed", failed},
                         {"seconds", seconds}};
+    if (remote.enabled()) j["remote"] = remote.to_json();
     if (worker_activity.requests > 0 || worker_activity.model_loads > 0) {
       nlohmann::json sizes = nlohmann::json::object();
       for (const auto& [size, count] : worker_activity.batch_sizes) sizes[std::to_string(size)] = count;

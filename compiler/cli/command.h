@@ -58,6 +58,7 @@ CommandBody define_explain(CLI::App&, const GlobalOptions&);
 CommandBody define_watch(CLI::App&, const GlobalOptions&);
 CommandBody define_clean(CLI::App&, const GlobalOptions&);
 CommandBody define_gc(CLI::App&, const GlobalOptions&);
+CommandBody define_cache(CLI::App&, const GlobalOptions&);
 CommandBody define_gen(CLI::App&, const GlobalOptions&);
 CommandBody define_serve(CLI::App&, const GlobalOptions&);
 CommandBody define_pixelize(CLI::App&, const GlobalOptions&);

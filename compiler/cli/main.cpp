@@ -17,6 +17,7 @@ const std::vector<Command>& commands() {
       {"watch", "rebuild whenever a manifest, preset, rule, palette, LoRA or model changes", define_watch},
       {"clean", "remove outputs and build state (keeps the cache)", define_clean},
       {"gc", "shrink the cache to --max-size SIZE, least recently used first", define_gc},
+      {"cache", "remote cache tools: `cache push` uploads results the remote lacks", define_cache},
       {"gen", "generate one image with SDXL: --model M --prompt P --seed S ... -o OUT.png (--help)", define_gen},
       {"serve", "run the generation worker in the foreground (builds start one themselves; --help)", define_serve},
       {"pixelize", "pixelize one image: IN.png -o OUT.png [options]", define_pixelize},

@@ -84,6 +84,42 @@ static std::vector<std::string> read_outputs(const Value& node) {
   return ordered;
 }
 
+std::string remote_cache_url_problem(const std::string& url) {
+  size_t scheme_end = url.find("://");
+  const std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https" && scheme != "s3") return "a URL starting with http://, https:// or s3://";
+  if (scheme_end + 3 >= url.size() || url[scheme_end + 3] == '/')
+    return scheme == "s3" ? "a URL with a bucket after s3://" : "a URL with a host after " + scheme + "://";
+  for (unsigned char c : url)
+    if (c <= ' ' || c == 0x7f) return "a URL without spaces or control characters";
+  return "";
+}
+
+// `cache: PATH` (the local folder), or a mapping that may also name a remote cache.
+static void read_cache_settings(const fs::path& root, const Value& node, ProjectConfig& project) {
+  if (node.type != Value::Type::map) {
+    project.cache_dir = inside_root(root, node, "a cache folder (or a mapping with dir, remote, write, required...)");
+    return;
+  }
+  check_keys(node, {"dir", "remote", "write", "required", "endpoint", "region"});
+  if (const Value* v = node.find("dir")) project.cache_dir = inside_root(root, *v, "a cache folder");
+  RemoteCacheSettings& remote = project.remote_cache;
+  if (const Value* v = node.find("remote")) {
+    remote.url = as_string(*v, "a remote cache URL");
+    if (std::string problem = remote_cache_url_problem(remote.url); !problem.empty())
+      throw InputError(v->where, util::expected_got(problem, "'" + remote.url + "'"));
+  }
+  if (const Value* v = node.find("endpoint")) {
+    remote.endpoint = as_string(*v, "an S3 endpoint URL");
+    if (remote.endpoint.rfind("http://", 0) != 0 && remote.endpoint.rfind("https://", 0) != 0)
+      throw InputError(v->where, util::expected_got("an S3 endpoint URL starting with http:// or https://",
+                                                    "'" + remote.endpoint + "'"));
+  }
+  if (const Value* v = node.find("region")) remote.region = as_string(*v, "an S3 region like eu-west-1");
+  if (const Value* v = node.find("write")) remote.write = as_bool(*v);
+  if (const Value* v = node.find("required")) remote.required = as_bool(*v);  // also for $DGXPX_REMOTE_CACHE
+}
+
 // True when `inner` is `outer` or inside it (both absolute and lexically normal).
 static bool within(const fs::path& inner, const fs::path& outer) {
   auto in = inner.begin(), out = outer.begin();
@@ -190,7 +226,7 @@ ProjectConfig load_project(const fs::path& root) {
   if (const Value* v = doc.find("output")) project.output_dir = inside_root(root, *v, "an output folder");
   apply_variant_environment(project);
   check_output_folder(project, doc.find("output") ? doc.find("output")->where : doc.where);
-  if (const Value* v = doc.find("cache")) project.cache_dir = inside_root(root, *v, "a cache folder");
+  if (const Value* v = doc.find("cache")) read_cache_settings(root, *v, project);
   if (const Value* v = doc.find("lora_registry")) project.lora_registry_dir = inside_root(root, *v, "a LoRA registry folder");
   if (const Value* v = doc.find("default_preset")) project.default_preset = as_string(*v);
   if (const Value* v = doc.find("gen_jobs")) {

@@ -31,6 +31,17 @@ struct WorkerSettings {
   std::string device;         // "" (cuda when available, else cpu), "cpu" or "cuda"
 };
 
+/// dgxpx.yaml `cache: {remote: URL, write: BOOL, required: BOOL}`: a shared cache over HTTP(S)
+/// or S3 that the local one is filled from. Environment variables override it
+/// (cli/remote_settings).
+struct RemoteCacheSettings {
+  std::string url;                // "" = no remote; else http://, https:// or s3://, checked at load
+  bool write = false;             // upload results (CI); developers only read
+  bool required = false;          // an unreachable remote fails the build instead of a warning
+  std::string endpoint;           // s3: the server ("" = AWS's for the region)
+  std::string region;             // s3: the signing region ("" = $AWS_REGION, else us-east-1)
+};
+
 struct ProjectConfig {
   std::filesystem::path root;                    // folder holding dgxpx.yaml
   std::vector<std::filesystem::path> manifests;  // folders or files (absolute)
@@ -44,6 +55,7 @@ struct ProjectConfig {
   std::map<std::filesystem::path, std::filesystem::path> lora_swaps;
   /// Registry statuses looked up in place of others ("production" → "staging"): the other.
   std::map<std::string, std::string> registry_status_swaps;
+  RemoteCacheSettings remote_cache;               // from dgxpx.yaml `cache: {remote: ...}`
   std::string default_preset;                    // used by assets that name none
   int gen_jobs = 1;                              // concurrent model-backed generations (ninja pool)
   std::vector<std::string> outputs = kDefaultOutputs;  // engine formats, in kOutputFormats order
@@ -52,6 +64,10 @@ struct ProjectConfig {
 
 /// The folder holding dgxpx.yaml at or above `start`; nullopt if none.
 std::optional<std::filesystem::path> find_project_root(const std::filesystem::path& start);
+
+/// Why `url` is not a remote cache URL dgxpx can use ("" when it is): http:// or https://
+/// followed by a host, or s3:// followed by a bucket, without spaces or control characters.
+std::string remote_cache_url_problem(const std::string& url);
 
 /// Environment variables through which `dgxpx compare` builds a variant of the project: its
 /// own build state and output folders (relative to the root), and LoRA swaps, one
