@@ -81,7 +81,7 @@ const BadInput kCases[] = {
     {"manifest folder that does not exist", "dgxpx.yaml", "manifests: sprits\n", "dgxpx.yaml:1:12", "'sprits' does not exist"},
     {"an animation's loop that is not a bool", "sprites/hero.yaml",
      "kind: character\nname: hero\npreset: fast\nprompt: a\nanimations:\n  walk: {frames: 2, loop: maybe}\n",
-     "sprites/hero.yaml:6:28", "true or false for 'loop'"},
+     "sprites/hero.yaml:6:27", "true or false for 'loop'"},
     {"gen_jobs out of range", "dgxpx.yaml", "manifests: sprites\ngen_jobs: 0\n", "dgxpx.yaml:2:11", "gen_jobs between 1 and 64"},
     {"items entry without a name", "sprites/loot.yaml", "kind: items\nname: loot\npreset: plain\nitems:\n  - {prompt: a sword}\n",
      "sprites/loot.yaml:5:5", "missing required key 'name'"},
