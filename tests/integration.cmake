@@ -21,3 +21,6 @@ endif()
 # The remote cache against the real nginx on 127.0.0.1 (scripts/setup.sh installs it).
 dgxpx_end_to_end_suite(dgxpx_remote_cache_tests LABELS integration SOURCES integration/remote_cache_test.cpp)
 target_link_libraries(dgxpx_remote_cache_tests PRIVATE dgxpx_cache)
+
+# `dgxpx build --shard I/N` over a shared cache folder and over the real nginx as the remote.
+dgxpx_end_to_end_suite(dgxpx_shard_tests LABELS integration SOURCES integration/shard_build_test.cpp)

@@ -108,8 +108,13 @@ int run_shard_build(const GlobalOptions& global, const BuildOptions& options, co
   // Planned in memory and nothing of the plan written: shards may share the project folder
   // (a network home), and only a plain build owns its plan files.
   Planned planned = plan_in_memory(root, plan::RecordDetail::changed, plan::CacheWrites::none);
-  const plan::Plan part =
-      plan::shard_part(planned.plan, shard, [&root](const plan::Step& step) { return plan::gen_step_batch_key(root, step); });
+  std::map<std::string, std::string> batch_keys;  // by step key: read once per gen step
+  const plan::Plan part = plan::shard_part(planned.plan, shard, [&](const plan::Step& step) {
+    return batch_keys[step.key.hex()] = plan::gen_step_batch_key(root, step);
+  });
+  std::set<std::string> batch_groups;  // this shard's: the model loads it needs at most
+  for (const plan::Step& step : part.steps)
+    if (step.kind == plan::StepKind::gen) batch_groups.insert(batch_keys[step.key.hex()]);
 
   const std::string name = std::to_string(shard.index) + "-of-" + std::to_string(shard.count);
   const fs::path shard_dir = project.state_dir / "shards" / name;
@@ -192,8 +197,8 @@ int run_shard_build(const GlobalOptions& global, const BuildOptions& options, co
   const bool ok = ninja_status == 0 && failed.empty() && uploaded;
   const int cached_gen = part.gen_steps - todo.gen_steps;
   if (!global.quiet && !options.json) {
-    spdlog::info("shard {}/{}: {} gen and {} pixel steps, {} gen steps already cached", shard.index, shard.count,
-                 part.gen_steps, part.pixel_steps, cached_gen);
+    spdlog::info("shard {}/{}: {} gen steps in {} batch groups, {} pixel steps; {} gen steps already cached",
+                 shard.index, shard.count, part.gen_steps, batch_groups.size(), part.pixel_steps, cached_gen);
     spdlog::info("{} ran ({} gen, {} pixel), {} from cache, {} failed ({:.2f} s)", ran["gen"] + ran["pixel"], ran["gen"],
                  ran["pixel"], from_cache["gen"] + from_cache["pixel"], failed.size(), seconds);
     if (remote)
@@ -203,6 +208,7 @@ int run_shard_build(const GlobalOptions& global, const BuildOptions& options, co
     nlohmann::json j = {{"ok", ok},
                         {"shard", {{"index", shard.index}, {"count", shard.count}}},
                         {"steps", {{"gen", part.gen_steps}, {"pixel", part.pixel_steps}}},
+                        {"batch_groups", batch_groups.size()},
                         {"already_cached", {{"gen", cached_gen}, {"pixel", part.pixel_steps - todo.pixel_steps}}},
                         {"ran", {{"gen", ran["gen"]}, {"pixel", ran["pixel"]}, {"pack", 0}}},
                         {"from_cache", {{"gen", from_cache["gen"]}, {"pixel", from_cache["pixel"]}, {"pack", 0}}},
