@@ -13,7 +13,7 @@ TOOL_PACKAGES=(
 # The browser the report and engine tests drive, the CC0 sprites of the pixel quality set, and
 # the web server (its WebDAV module takes PUT) and the S3 signer (for a loopback server that
 # checks signatures) the remote cache tests start on 127.0.0.1.
-TEST_PACKAGES=(crawl-tiles-data chromium nginx python3-botocore)
+TEST_PACKAGES=(crawl-tiles-data chromium nginx python3-botocore slurmd slurmctld slurm-client munge)
 case "${1:-}" in
   --tools) PACKAGES=("${TOOL_PACKAGES[@]}") ;;
   "") PACKAGES=("${TOOL_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;

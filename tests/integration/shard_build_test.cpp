@@ -4,11 +4,15 @@
 // generates nothing and writes the same bytes as one machine building alone.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <set>
 
 #include "tests/integration/example_project.h"
 #include "tests/support/nginx_server.h"
+#include "tests/support/slurm_cluster.h"
 
 using namespace dgxpx::testing;
 namespace fs = std::filesystem;
@@ -59,17 +63,26 @@ struct ShardRuns {
   std::vector<int> gen_per_shard;
 };
 
+/// Adds shard `index`'s --json summary to `runs`.
+void count_shard(ShardRuns& runs, const nlohmann::json& summary, int index) {
+  INFO(summary.dump());
+  REQUIRE(summary.is_object());
+  REQUIRE(summary["ok"] == true);
+  REQUIRE(summary["shard"]["index"] == index);
+  REQUIRE(summary["shard"]["count"] == kShards);
+  REQUIRE(summary["ran"]["pack"] == 0);
+  REQUIRE(summary["steps"]["gen"] == summary["ran"]["gen"]);  // nothing was cached yet
+  runs.gen_ran += summary["ran"]["gen"].get<int>();
+  runs.pixel_ran += summary["ran"]["pixel"].get<int>();
+  runs.batch_groups += summary["batch_groups"].get<int>();
+  runs.gen_per_shard.push_back(summary["ran"]["gen"].get<int>());
+}
+
 ShardRuns run_shards(const std::vector<TempProject>& machines, const std::string& env) {
   ShardRuns runs;
   for (int i = 0; i < kShards; ++i) {
     const RunResult r = run_ok(machines[i], "build --shard " + std::to_string(i) + "/" + std::to_string(kShards), env);
-    REQUIRE(r.summary["shard"]["index"] == i);
-    REQUIRE(r.summary["ran"]["pack"] == 0);
-    REQUIRE(r.summary["steps"]["gen"] == r.summary["ran"]["gen"]);  // nothing was cached yet
-    runs.gen_ran += r.summary["ran"]["gen"].get<int>();
-    runs.pixel_ran += r.summary["ran"]["pixel"].get<int>();
-    runs.batch_groups += r.summary["batch_groups"].get<int>();
-    runs.gen_per_shard.push_back(r.summary["ran"]["gen"].get<int>());
+    count_shard(runs, r.summary, i);
     // Nothing of the plan is written by a shard: only a plain build owns it.
     CHECK_FALSE(machines[i].exists(".dgxpx/build.ninja"));
     CHECK_FALSE(machines[i].exists("assets"));
@@ -153,6 +166,65 @@ TEST_CASE("four shards meet in the remote cache (nginx) without sharing a folder
   CHECK(final_build.summary["ran"]["pixel"] == 0);
   CHECK(final_build.summary["remote"]["errors"] == 0);
   CHECK(outputs(final_project) == outputs(alone_project));
+}
+
+namespace {
+
+/// The last non-empty line of a file, as JSON (a job's --json summary).
+nlohmann::json last_json_line(const fs::path& file) {
+  std::ifstream in(file);
+  std::string last;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) last = line;
+  return nlohmann::json::parse(last, nullptr, false);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+TEST_CASE("a Slurm job array of 4 shards and a dependent pack job build what one machine builds", "[integration][shard][slurm]") {
+  SlurmCluster cluster;
+  TempProject alone_project, project, holder;
+  write_sharded_project(alone_project, "");
+  auto started = std::chrono::steady_clock::now();
+  const RunResult alone = run_ok(alone_project, "build", "");
+  const double alone_seconds = seconds_since(started);
+  const int groups = run_ok(alone_project, "build --shard 0/1", "").summary["batch_groups"].get<int>();
+
+  // One node: the shards share its cache folder (the remote-cache case is tested above).
+  write_sharded_project(project, "");
+  const fs::path logs = holder.root() / "logs";
+  fs::create_directories(logs);
+  const std::string submit = "cd '" + project.root().string() + "' && env " + cluster.env() + " DGXPX_CACHE_DIR='" +
+                             (holder.root() / "cache").string() + "' sbatch --parsable ";
+  started = std::chrono::steady_clock::now();
+  REQUIRE(std::system((submit + "--array=0-" + std::to_string(kShards - 1) + " -o '" + logs.string() +
+                       "/shard-%a.out' --wrap \"'" DGXPX_BINARY "' build --shard auto --json\" >'" + logs.string() +
+                       "/array.id'").c_str()) == 0);
+  std::ifstream id_file(logs / "array.id");
+  std::string array_id;
+  REQUIRE(std::getline(id_file, array_id));
+  // --wait: sbatch returns when the pack job ended, with its exit status (no accounting needed).
+  const int status = std::system((submit + "--wait --dependency=afterany:" + array_id + " -o '" + logs.string() +
+                                  "/final.out' --wrap \"'" DGXPX_BINARY "' build --json\" >/dev/null").c_str());
+  const double cluster_seconds = seconds_since(started);
+  REQUIRE(status == 0);
+
+  ShardRuns runs;
+  for (int i = 0; i < kShards; ++i) count_shard(runs, last_json_line(logs / ("shard-" + std::to_string(i) + ".out")), i);
+  require_shards_cover_once(runs, alone, groups);
+  const nlohmann::json final_build = last_json_line(logs / "final.out");
+  INFO(final_build.dump());
+  REQUIRE(final_build.is_object());
+  CHECK(final_build["ok"] == true);
+  CHECK(final_build["ran"]["gen"] == 0);
+  CHECK(final_build["ran"]["pixel"] == 0);
+  CHECK(outputs(project) == outputs(alone_project));
+  std::fprintf(stderr, "slurm: %d shards + pack job %.2f s; one machine %.2f s (%d gen steps)\n", kShards,
+               cluster_seconds, alone_seconds, alone.summary["ran"]["gen"].get<int>());
 }
 
 TEST_CASE("a bad --shard is a usage error that writes nothing", "[integration][shard]") {
