@@ -207,9 +207,12 @@ TEST_CASE("a Slurm job array of 4 shards and a dependent pack job build what one
   std::ifstream id_file(logs / "array.id");
   std::string array_id;
   REQUIRE(std::getline(id_file, array_id));
-  // --wait: sbatch returns when the pack job ended, with its exit status (no accounting needed).
-  const int status = std::system((submit + "--wait --dependency=afterany:" + array_id + " -o '" + logs.string() +
-                                  "/final.out' --wrap \"'" DGXPX_BINARY "' build --json\" >/dev/null").c_str());
+  REQUIRE(std::system((submit + "--dependency=afterany:" + array_id + " -o '" + logs.string() +
+                       "/final.out' --wrap \"'" DGXPX_BINARY "' build --json\" >'" + logs.string() + "/final.id'").c_str()) == 0);
+  std::ifstream final_id_file(logs / "final.id");
+  std::string final_id;
+  REQUIRE(std::getline(final_id_file, final_id));
+  const int status = cluster.wait_for_job(final_id);
   const double cluster_seconds = seconds_since(started);
   REQUIRE(status == 0);
 

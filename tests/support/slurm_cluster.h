@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -70,6 +71,32 @@ class SlurmCluster {
   /// "SLURM_CONF=..." for a command line that runs sbatch, squeue or scontrol.
   std::string env() const { return "SLURM_CONF='" + (dir_ / "slurm.conf").string() + "'"; }
   const std::filesystem::path& dir() const { return dir_; }
+
+  /// Waits for job `id` to end by polling scontrol every 0.2 s (`sbatch --wait` polls at
+  /// doubling intervals: a 15 s job is reported after 42 s), and returns its exit status, or
+  /// -1 when it did not end within `limit`. Ended jobs stay known to slurmctld for MinJobAge
+  /// (300 s), which is all this needs: no accounting daemon.
+  int wait_for_job(const std::string& id, std::chrono::seconds limit = std::chrono::seconds(120)) const {
+    const std::filesystem::path out = dir_ / ("job-" + id + ".state");
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::system((env() + " scontrol -o show job " + id + " >'" + out.string() + "' 2>&1").c_str());
+      std::ifstream in(out);
+      const std::string text((std::istreambuf_iterator<char>(in)), {});
+      const auto field = [&text](const std::string& name) {
+        const size_t at = text.find(" " + name + "=");
+        if (at == std::string::npos) return std::string();
+        const size_t begin = at + name.size() + 2;
+        return text.substr(begin, text.find_first_of(" \n", begin) - begin);
+      };
+      const std::string state = field("JobState");
+      if (state == "COMPLETED" || state == "FAILED" || state == "CANCELLED" || state == "TIMEOUT" ||
+          state == "NODE_FAIL" || state == "OUT_OF_MEMORY")
+        return std::stoi(field("ExitCode"));  // "1:0": status, then signal
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return -1;
+  }
 
  private:
   static void run_or_throw(const std::string& command) {
