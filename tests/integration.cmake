@@ -20,11 +20,17 @@ if(TARGET dgxpx-sdxl)
   # Needs the reference fixtures (tiny SDXL model) and dgxpx-sdxl.
   dgxpx_end_to_end_suite(dgxpx_sdxl_build_tests LABELS parity
     SOURCES integration/sdxl_build_test.cpp NEEDS dgxpx-sdxl)
+  target_link_libraries(dgxpx_sdxl_build_tests PRIVATE dgxpx_worker)
   # The generation worker end to end: the tiny SDXL model through dgxpx-sdxl serve.
   dgxpx_end_to_end_suite(dgxpx_worker_build_tests LABELS integration
     SOURCES integration/worker_build_test.cpp NEEDS dgxpx-sdxl)
+  target_link_libraries(dgxpx_worker_build_tests PRIVATE dgxpx_worker)
 endif()
 
 # The remote cache against the real nginx on 127.0.0.1 (scripts/setup.sh installs it).
 dgxpx_end_to_end_suite(dgxpx_remote_cache_tests LABELS integration SOURCES integration/remote_cache_test.cpp)
 target_link_libraries(dgxpx_remote_cache_tests PRIVATE dgxpx_cache)
+
+# `dgxpx build --shard I/N` over a shared cache folder, over the real nginx as the remote, and in a
+# job array of a one-node Slurm cluster on 127.0.0.1 (scripts/setup.sh installs slurm and munge).
+dgxpx_end_to_end_suite(dgxpx_shard_tests LABELS integration SOURCES integration/shard_build_test.cpp)

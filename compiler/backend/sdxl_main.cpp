@@ -156,7 +156,7 @@ int run_worker(const cli::GlobalOptions& global, const std::vector<std::string>&
   }
   options.event_log = paths.event_log;
   options.pid_file = paths.pid_file;
-  std::filesystem::create_directories(paths.event_log.parent_path());
+  worker::create_worker_folders(paths);
   worker::Server server(options, factory);
   if (!server.serve_socket(paths.socket)) spdlog::info("a generation worker already serves {}", paths.socket.string());
   return cli::kExitOk;

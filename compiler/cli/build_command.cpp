@@ -21,6 +21,7 @@
 #include "compiler/cli/work_summary.h"
 #include "compiler/cli/project_context.h"
 #include "compiler/cli/remote_sync.h"
+#include "compiler/cli/shard_build.h"
 #include "compiler/plan/new_work.h"
 #include "compiler/plan/ninja_writer.h"
 #include "compiler/plan/pending_work.h"
@@ -85,6 +86,7 @@ int run_build(const GlobalOptions& global, const BuildOptions& options) {
   auto started = std::chrono::steady_clock::now();
   fs::path root = project_root(global);
   if (options.dry_run) return run_dry_build(root, options, global.verbose);
+  if (!options.shard.empty()) return run_shard_build(global, options, options.shard);
   manifest::ProjectConfig project = manifest::load_project(root);
   std::optional<RemoteCacheConfig> remote_config = remote_cache_config(project);
   // One build at a time per project: a second one waits (its steps would race the first's).
@@ -234,7 +236,14 @@ CommandBody define_build(CLI::App& app, const GlobalOptions& global) {
   app.add_option("-k", options->keep_going, "keep going until N steps failed (0: never stop)")
       ->type_name("N")
       ->check(CLI::NonNegativeNumber);
-  app.add_flag("-n,--dry-run", options->dry_run, "say which assets would rebuild and why; write and run nothing");
+  CLI::Option* dry_run =
+      app.add_flag("-n,--dry-run", options->dry_run, "say which assets would rebuild and why; write and run nothing");
+  app.add_option("--shard", options->shard,
+                 "build only shard I of N of the gen and pixel steps into the (remote) cache, for a job array; "
+                 "auto: I and N from SLURM_ARRAY_TASK_ID/COUNT; auto/N: I from SLURM_ARRAY_TASK_ID or "
+                 "JOB_COMPLETION_INDEX")
+      ->type_name("I/N")
+      ->excludes(dry_run);
   app.add_flag("--json", options->json, "print one JSON object as the last line of stdout");
   return [&global, options] { return run_build(global, *options); };
 }

@@ -12,6 +12,7 @@ struct BuildOptions {
   int keep_going = -1;  // -k: -1 stops at the first failure
   bool json = false;
   bool dry_run = false;
+  std::string shard;    // --shard I/N (or auto, auto/N): build only that share (shard_build.h)
 
   /// The arguments these options add to ninja's command line.
   std::vector<std::string> ninja_args() const;

@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 #include <vector>
@@ -14,16 +16,48 @@
 #include "compiler/util/atomic_file.h"
 #include "compiler/util/error.h"
 #include "compiler/util/file_lock.h"
+#include "compiler/util/hash.h"
 #include "compiler/worker/unix_socket.h"
 
 namespace dgxpx::worker {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
+fs::path node_runtime_dir(const fs::path& project_root) {
+  fs::path base = "/tmp";
+  for (const char* name : {"XDG_RUNTIME_DIR", "TMPDIR"}) {
+    const char* value = std::getenv(name);
+    std::error_code ec;
+    if (value && *value && fs::is_directory(value, ec)) {
+      base = value;
+      break;
+    }
+  }
+  // The host name too: should $TMPDIR be shared after all, nodes still get folders of their own.
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  std::error_code ec;
+  const fs::path root = fs::weakly_canonical(project_root, ec);
+  const std::string key = util::digest_bytes(std::string(host) + "\n" + (ec ? project_root : root).string()).short_hex();
+  return base / ("dgxpx-" + std::to_string(::getuid()) + "-" + key);
+}
+
 WorkerPaths WorkerPaths::of(const manifest::ProjectConfig& project) {
   const fs::path logs = project.state_dir / "logs";
-  return {project.state_dir / "worker.sock", project.state_dir / "worker.lock", project.state_dir / "worker.pid",
-          logs / "worker-events.jsonl", logs / "worker.log"};
+  const fs::path runtime = node_runtime_dir(project.root);
+  return {runtime / "worker.sock", runtime / "worker.lock", runtime / "worker.pid", logs / "worker-events.jsonl",
+          logs / "worker.log"};
+}
+
+void create_worker_folders(const WorkerPaths& paths) {
+  const fs::path runtime = paths.socket.parent_path();
+  if (::mkdir(runtime.c_str(), 0700) != 0 && errno != EEXIST)
+    throw util::RuntimeFailure("cannot create " + runtime.string() + ": " + std::strerror(errno));
+  struct stat st {};
+  // In a /tmp shared by users, a folder someone else made must not hold our socket.
+  if (::lstat(runtime.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::getuid())
+    throw util::RuntimeFailure(runtime.string() + " is not a folder of this user's: the generation worker cannot use it");
+  fs::create_directories(paths.output_log.parent_path());
 }
 
 namespace {
@@ -86,7 +120,7 @@ WorkerConnection connect_shared_worker(const LaunchOptions& options) {
   const WorkerPaths& paths = options.paths;
   if (int fd = connect_unix(paths.socket); fd >= 0) return socket_connection(fd, paths);
 
-  fs::create_directories(paths.output_log.parent_path());
+  create_worker_folders(paths);
   util::FileLock lock(paths.lock);
   lock.lock();
   // Another step may have started one while this one waited for the lock. A stale socket

@@ -1,8 +1,11 @@
 #pragma once
 // Finding or starting the project's generation worker. A step that needs the model connects
-// to .dgxpx/worker.sock; when nobody listens there it takes .dgxpx/worker.lock (so parallel
-// steps and concurrent builds start one worker, not several), removes a stale socket, starts
-// `dgxpx-sdxl serve --idle-exit` detached from the build, and waits until it accepts.
+// to the project's worker.sock on this machine; when nobody listens there it takes worker.lock
+// (so parallel steps and concurrent builds start one worker, not several), removes a stale
+// socket, starts `dgxpx-sdxl serve --idle-exit` detached from the build, and waits until it
+// accepts. Socket, lock and pid file live in a node-local folder (node_runtime_dir), never in
+// the project: on a cluster the project folder may be shared between nodes, and a node can
+// neither reach another node's socket nor tell whether another node's worker is alive.
 #include <chrono>
 #include <filesystem>
 
@@ -11,16 +14,24 @@
 
 namespace dgxpx::worker {
 
-/// A project's worker files, all under its state folder.
+/// This machine's folder for the worker of the project at `project_root`:
+/// $XDG_RUNTIME_DIR (else $TMPDIR, else /tmp) / dgxpx-<uid>-<hash of host name and root path>.
+std::filesystem::path node_runtime_dir(const std::filesystem::path& project_root);
+
+/// A project's worker files: the live ones on this machine, the logs in its state folder.
 struct WorkerPaths {
-  std::filesystem::path socket;      // .dgxpx/worker.sock
-  std::filesystem::path lock;        // .dgxpx/worker.lock: held while one starts
-  std::filesystem::path pid_file;    // .dgxpx/worker.pid
+  std::filesystem::path socket;      // <node_runtime_dir>/worker.sock
+  std::filesystem::path lock;        // <node_runtime_dir>/worker.lock: held while one starts
+  std::filesystem::path pid_file;    // <node_runtime_dir>/worker.pid
   std::filesystem::path event_log;   // .dgxpx/logs/worker-events.jsonl
   std::filesystem::path output_log;  // .dgxpx/logs/worker.log: its messages
 
   static WorkerPaths of(const manifest::ProjectConfig& project);
 };
+
+/// Creates the folder of `paths.socket` (mode 0700) and the logs' folder. Throws
+/// util::RuntimeFailure when it cannot, or when the runtime folder belongs to another user.
+void create_worker_folders(const WorkerPaths& paths);
 
 struct LaunchOptions {
   std::filesystem::path sdxl_binary;  // dgxpx-sdxl, which serves

@@ -5,6 +5,7 @@
 
 #include "tests/support/fixtures.h"
 #include "tests/support/project.h"
+#include "tests/support/worker_files.h"
 
 using namespace dgxpx::testing;
 
@@ -29,7 +30,7 @@ TEST_CASE("dgxpx build on the tiny SDXL model, a replaced LoRA reruns exactly it
   CHECK(first.summary["ran"]["gen"] == 3);
   CHECK(p.exists("assets/styled/sword.png"));
   CHECK(p.exists("assets/plain/shield.png"));
-  const std::string worker_pid = p.read(".dgxpx/worker.pid");
+  const std::string worker_pid = read_worker_file(p, "worker.pid");
 
   std::filesystem::copy_file(tiny / "lora/diffusers/pytorch_lora_weights.safetensors", p.root() / "style.safetensors",
                              std::filesystem::copy_options::overwrite_existing);
@@ -38,7 +39,7 @@ TEST_CASE("dgxpx build on the tiny SDXL model, a replaced LoRA reruns exactly it
   REQUIRE(second.exit_code == 0);
   CHECK(second.summary["ran"]["gen"] == 2);  // only the assets whose preset names the LoRA
   CHECK(second.summary["ran"]["pack"] == 1);
-  CHECK(p.read(".dgxpx/worker.pid") == worker_pid);  // the same resident model...
+  CHECK(read_worker_file(p, "worker.pid") == worker_pid);  // the same resident model...
   // ...rendered exactly what a fresh worker that only ever saw the new LoRA renders.
   TempProject fresh;
   fresh.write("dgxpx.yaml", "manifests: sprites\n");
@@ -56,5 +57,5 @@ TEST_CASE("dgxpx build on the tiny SDXL model, a replaced LoRA reruns exactly it
   }
   CHECK(compared == 3);
   // Stop the warm worker rather than leave it for its keep_warm time.
-  std::filesystem::remove(p.root() / ".dgxpx/worker.sock");
+  std::filesystem::remove(worker_file(p, "worker.sock"));
 }

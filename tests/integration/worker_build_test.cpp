@@ -11,6 +11,7 @@
 
 #include "tests/support/fixtures.h"
 #include "tests/support/project.h"
+#include "tests/support/worker_files.h"
 
 using namespace dgxpx::testing;
 namespace fs = std::filesystem;
@@ -64,9 +65,9 @@ TEST_CASE("a -j4 build loads the model once and batches its requests", "[integra
 
   // The worker does not outlive the build (keep_warm 0; it waits 2 s for straggling steps).
   const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (p.exists(".dgxpx/worker.sock") && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(100ms);
-  CHECK_FALSE(p.exists(".dgxpx/worker.sock"));
-  CHECK_FALSE(p.exists(".dgxpx/worker.pid"));
+  while (fs::exists(worker_file(p, "worker.sock")) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(100ms);
+  CHECK_FALSE(fs::exists(worker_file(p, "worker.sock")));
+  CHECK_FALSE(fs::exists(worker_file(p, "worker.pid")));
 }
 
 TEST_CASE("a worker killed mid-build fails its waiting steps, the next build completes", "[integration][worker]") {
@@ -77,7 +78,7 @@ TEST_CASE("a worker killed mid-build fails its waiting steps, the next build com
   const auto deadline = std::chrono::steady_clock::now() + 120s;
   while (count_batch_events(p) < 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
   REQUIRE(count_batch_events(p) >= 1);
-  const int pid = std::stoi(p.read(".dgxpx/worker.pid"));
+  const int pid = std::stoi(read_worker_file(p, "worker.pid"));
   REQUIRE(::kill(pid, SIGKILL) == 0);
   RunResult first = build.get();
   INFO(first.err);
@@ -109,7 +110,7 @@ TEST_CASE("when no worker can start, steps generate in-process with a warning", 
   TempProject p;
   write_items_project(p, 3);
   // A folder where the socket belongs: the worker cannot bind it.
-  p.write(".dgxpx/worker.sock/blocker", "x");
+  fs::create_directories(worker_file(p, "worker.sock") / "blocker");
   RunResult r = p.dgxpx("build -j2 --json");
   INFO(r.err);
   REQUIRE(r.exit_code == 0);

@@ -1,0 +1,251 @@
+// `dgxpx build --shard I/N` end to end: four machines (project copies that share nothing but
+// the cache: a cache folder, or the real nginx on 127.0.0.1 as the remote) each build their
+// share; every gen step runs on exactly one of them, and a final plain build on a fifth copy
+// generates nothing and writes the same bytes as one machine building alone.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <set>
+
+#include "tests/integration/example_project.h"
+#include "tests/support/nginx_server.h"
+#include "tests/support/slurm_cluster.h"
+
+using namespace dgxpx::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kShards = 4;
+const std::string kToken = "shard-token";
+
+RunResult run_ok(const TempProject& p, const std::string& args, const std::string& env) {
+  RunResult r = p.dgxpx(args + " --json", env);
+  INFO("dgxpx " << args << "\nstderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(r.summary.is_object());
+  REQUIRE(r.summary["ok"] == true);
+  return r;
+}
+
+std::map<std::string, std::string> outputs(const TempProject& p) {
+  std::map<std::string, std::string> files;
+  for (const auto& e : fs::recursive_directory_iterator(p.root() / "assets"))
+    if (e.is_regular_file()) {
+      const std::string relative = fs::relative(e.path(), p.root()).string();
+      files[relative] = p.read(relative);
+    }
+  return files;
+}
+
+/// The example project plus a generated one: characters at several sizes and seeds, so that
+/// there are more batch groups than shards and groups larger than a shard's range.
+void write_sharded_project(const TempProject& p, const std::string& settings) {
+  write_example_project(p);
+  p.write("dgxpx.yaml", "manifests: sprites\noutput: assets\n" + settings);
+  for (int i = 0; i < 6; ++i) {
+    const int size = 128 + 64 * (i % 3);
+    p.write("presets/size" + std::to_string(i) + ".yaml",
+            "size: [" + std::to_string(size) + ", " + std::to_string(size) + "]\npixel: {size: [16, 16], palette: pico-8}\n");
+    p.write("sprites/npc" + std::to_string(i) + ".yaml",
+            "kind: character\nname: npc" + std::to_string(i) + "\npreset: size" + std::to_string(i % 3) +
+                "\nprompt: villager number " + std::to_string(i) + "\nseed: " + std::to_string(10 + i) +
+                "\ndirections: [down]\nanimations:\n  idle: {prompt: standing, frames: " + std::to_string(1 + i % 3) + "}\n");
+  }
+}
+
+struct ShardRuns {
+  int gen_ran = 0, pixel_ran = 0;
+  int batch_groups = 0;  // summed over the shards
+  std::vector<int> gen_per_shard;
+};
+
+/// Adds shard `index`'s --json summary to `runs`.
+void count_shard(ShardRuns& runs, const nlohmann::json& summary, int index) {
+  INFO(summary.dump());
+  REQUIRE(summary.is_object());
+  REQUIRE(summary["ok"] == true);
+  REQUIRE(summary["shard"]["index"] == index);
+  REQUIRE(summary["shard"]["count"] == kShards);
+  REQUIRE(summary["ran"]["pack"] == 0);
+  REQUIRE(summary["steps"]["gen"] == summary["ran"]["gen"]);  // nothing was cached yet
+  runs.gen_ran += summary["ran"]["gen"].get<int>();
+  runs.pixel_ran += summary["ran"]["pixel"].get<int>();
+  runs.batch_groups += summary["batch_groups"].get<int>();
+  runs.gen_per_shard.push_back(summary["ran"]["gen"].get<int>());
+}
+
+ShardRuns run_shards(const std::vector<TempProject>& machines, const std::string& env) {
+  ShardRuns runs;
+  for (int i = 0; i < kShards; ++i) {
+    const RunResult r = run_ok(machines[i], "build --shard " + std::to_string(i) + "/" + std::to_string(kShards), env);
+    count_shard(runs, r.summary, i);
+    // Nothing of the plan is written by a shard: only a plain build owns it.
+    CHECK_FALSE(machines[i].exists(".dgxpx/build.ninja"));
+    CHECK_FALSE(machines[i].exists("assets"));
+  }
+  return runs;
+}
+
+/// What all four shards together must have done, against one machine's build of the project.
+void require_shards_cover_once(const ShardRuns& runs, const RunResult& alone, int batch_groups) {
+  const int gen = alone.summary["ran"]["gen"].get<int>();
+  REQUIRE(gen > kShards);
+  // Each gen step ran once: as many as one machine ran (the final build, generating nothing,
+  // shows that none was left out).
+  CHECK(runs.gen_ran == gen);
+  CHECK(runs.pixel_ran == alone.summary["ran"]["pixel"].get<int>());
+  // Balanced: the shards' counts differ by at most one.
+  for (int n : runs.gen_per_shard) {
+    CHECK(n >= gen / kShards);
+    CHECK(n <= (gen + kShards - 1) / kShards);
+  }
+  // Contiguous ranges of the gen steps sorted by batch group: a group is split at most at the
+  // shard boundaries, so the shards load at most groups + (shards - 1) models in all.
+  CHECK(runs.batch_groups <= batch_groups + kShards - 1);
+}
+
+}  // namespace
+
+TEST_CASE("four shards over a shared cache folder build each gen step once; the final build packs", "[integration][shard]") {
+  TempProject alone_project, final_project, cache_holder;
+  std::vector<TempProject> machines(kShards);
+  write_sharded_project(alone_project, "");
+  const RunResult alone = run_ok(alone_project, "build", "");
+  const RunResult whole = run_ok(alone_project, "build --shard 0/1", "");  // all cached: counts the groups
+  CHECK(whole.summary["already_cached"]["gen"] == whole.summary["steps"]["gen"]);
+  CHECK(whole.summary["steps"]["gen"] == alone.summary["ran"]["gen"]);
+  CHECK(whole.summary["ran"]["gen"] == 0);
+
+  const std::string env = "DGXPX_CACHE_DIR='" + (cache_holder.root() / "shared-cache").string() + "'";
+  for (const TempProject& m : machines) write_sharded_project(m, "");
+  const ShardRuns runs = run_shards(machines, env);
+  require_shards_cover_once(runs, alone, whole.summary["batch_groups"].get<int>());
+
+  // A shard whose steps are cached does nothing.
+  const RunResult again = run_ok(machines[1], "build --shard 1/4", env);
+  CHECK(again.summary["ran"]["gen"] == 0);
+  CHECK(again.summary["ran"]["pixel"] == 0);
+  CHECK(again.summary["already_cached"]["gen"] == again.summary["steps"]["gen"]);
+
+  write_sharded_project(final_project, "");
+  const RunResult final_build = run_ok(final_project, "build", env);
+  CHECK(final_build.summary["ran"]["gen"] == 0);
+  CHECK(final_build.summary["ran"]["pixel"] == 0);
+  CHECK(final_build.summary["ran"]["pack"] == alone.summary["ran"]["pack"]);
+  CHECK(outputs(final_project) == outputs(alone_project));
+}
+
+TEST_CASE("four shards meet in the remote cache (nginx) without sharing a folder", "[integration][shard][remote]") {
+  NginxServer server(kToken);
+  TempProject alone_project, final_project;
+  std::vector<TempProject> machines(kShards);
+  write_sharded_project(alone_project, "");
+  const RunResult alone = run_ok(alone_project, "build", "");
+  const int groups = run_ok(alone_project, "build --shard 0/1", "").summary["batch_groups"].get<int>();
+
+  const std::string remote = "cache:\n  remote: " + server.url() + "\n";
+  for (const TempProject& m : machines) write_sharded_project(m, remote);
+  const std::string writer = "DGXPX_REMOTE_WRITE=1 DGXPX_REMOTE_TOKEN=" + kToken;
+  const ShardRuns runs = run_shards(machines, writer);
+  require_shards_cover_once(runs, alone, groups);
+
+  // A re-run finds its steps on the server (not in its own cache: that one is emptied).
+  fs::remove_all(machines[2].root() / ".dgxpx" / "cache");
+  const RunResult again = run_ok(machines[2], "build --shard 2/4", writer);
+  CHECK(again.summary["ran"]["gen"] == 0);
+  CHECK(again.summary["already_cached"]["gen"] == again.summary["steps"]["gen"]);
+  CHECK(again.summary["remote"]["uploads"] == 0);
+
+  write_sharded_project(final_project, remote);
+  const RunResult final_build = run_ok(final_project, "build", "");  // anonymous: reads only
+  CHECK(final_build.summary["ran"]["gen"] == 0);
+  CHECK(final_build.summary["ran"]["pixel"] == 0);
+  CHECK(final_build.summary["remote"]["errors"] == 0);
+  CHECK(outputs(final_project) == outputs(alone_project));
+}
+
+namespace {
+
+/// The last non-empty line of a file, as JSON (a job's --json summary).
+nlohmann::json last_json_line(const fs::path& file) {
+  std::ifstream in(file);
+  std::string last;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) last = line;
+  return nlohmann::json::parse(last, nullptr, false);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+TEST_CASE("a Slurm job array of 4 shards and a dependent pack job build what one machine builds", "[integration][shard][slurm]") {
+  SlurmCluster cluster;
+  TempProject alone_project, project, holder;
+  write_sharded_project(alone_project, "");
+  auto started = std::chrono::steady_clock::now();
+  const RunResult alone = run_ok(alone_project, "build", "");
+  const double alone_seconds = seconds_since(started);
+  const int groups = run_ok(alone_project, "build --shard 0/1", "").summary["batch_groups"].get<int>();
+
+  // One node: the shards share its cache folder (the remote-cache case is tested above).
+  write_sharded_project(project, "");
+  const fs::path logs = holder.root() / "logs";
+  fs::create_directories(logs);
+  const std::string submit = "cd '" + project.root().string() + "' && env " + cluster.env() + " DGXPX_CACHE_DIR='" +
+                             (holder.root() / "cache").string() + "' sbatch --parsable ";
+  started = std::chrono::steady_clock::now();
+  REQUIRE(std::system((submit + "--array=0-" + std::to_string(kShards - 1) + " -o '" + logs.string() +
+                       "/shard-%a.out' --wrap \"'" DGXPX_BINARY "' build --shard auto --json\" >'" + logs.string() +
+                       "/array.id'").c_str()) == 0);
+  std::ifstream id_file(logs / "array.id");
+  std::string array_id;
+  REQUIRE(std::getline(id_file, array_id));
+  REQUIRE(std::system((submit + "--dependency=afterany:" + array_id + " -o '" + logs.string() +
+                       "/final.out' --wrap \"'" DGXPX_BINARY "' build --json\" >'" + logs.string() + "/final.id'").c_str()) == 0);
+  std::ifstream final_id_file(logs / "final.id");
+  std::string final_id;
+  REQUIRE(std::getline(final_id_file, final_id));
+  const int status = cluster.wait_for_job(final_id);
+  const double cluster_seconds = seconds_since(started);
+  REQUIRE(status == 0);
+
+  ShardRuns runs;
+  for (int i = 0; i < kShards; ++i) count_shard(runs, last_json_line(logs / ("shard-" + std::to_string(i) + ".out")), i);
+  require_shards_cover_once(runs, alone, groups);
+  const nlohmann::json final_build = last_json_line(logs / "final.out");
+  INFO(final_build.dump());
+  REQUIRE(final_build.is_object());
+  CHECK(final_build["ok"] == true);
+  CHECK(final_build["ran"]["gen"] == 0);
+  CHECK(final_build["ran"]["pixel"] == 0);
+  CHECK(outputs(project) == outputs(alone_project));
+  std::fprintf(stderr, "slurm: %d shards + pack job %.2f s; one machine %.2f s (%d gen steps)\n", kShards,
+               cluster_seconds, alone_seconds, alone.summary["ran"]["gen"].get<int>());
+}
+
+TEST_CASE("a bad --shard is a usage error that writes nothing", "[integration][shard]") {
+  TempProject p;
+  write_example_project(p);
+  for (const std::string& args : {"--shard 4/4", "--shard 1/0", "--shard -1/4", "--shard 1of4", "--shard 2/",
+                                  "--shard ' 1/4'", "--shard 99999999999/4", "--shard auto"}) {
+    const RunResult r = p.dgxpx("build " + args, "-u SLURM_ARRAY_TASK_ID -u SLURM_ARRAY_TASK_COUNT");
+    INFO(args << "\nstderr: " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("expected") != std::string::npos);
+    CHECK_FALSE(p.exists(".dgxpx"));
+  }
+  const RunResult kube = p.dgxpx("build --shard auto/3", "-u SLURM_ARRAY_TASK_ID JOB_COMPLETION_INDEX=3");
+  CHECK(kube.exit_code == 2);
+  CHECK(kube.err.find("JOB_COMPLETION_INDEX") != std::string::npos);
+  CHECK_FALSE(p.exists(".dgxpx"));
+  const RunResult slurm = p.dgxpx("build --shard auto", "SLURM_ARRAY_TASK_ID=7 SLURM_ARRAY_TASK_MIN=2 SLURM_ARRAY_TASK_COUNT=4");
+  CHECK(slurm.exit_code == 2);
+  CHECK(slurm.err.find("5/4") != std::string::npos);  // 7 - 2 is past the count
+}
