@@ -10,16 +10,19 @@ TOOL_PACKAGES=(
   libtorch-dev libyaml-cpp-dev libxxhash-dev libpng-dev libspdlog-dev
   nlohmann-json3-dev libcli11-dev catch2 libicu-dev libcurl4-openssl-dev libssl-dev
 )
-# The browser the report and engine tests drive, npm for the engines they load (tests/engines),
+# The browser the report and engine tests drive, the engines they load (tests/engines, through npm),
 # Tiled for the tileset test, the CC0 sprites of the pixel quality set, the web server (its
 # WebDAV module takes PUT) and the S3 signer (for a loopback server that checks signatures) the
 # remote cache tests start on 127.0.0.1, and the Slurm daemons the shard test starts there.
-TEST_PACKAGES=(crawl-tiles-data chromium npm tiled nginx python3-botocore slurmd slurmctld slurm-client munge)
+TEST_PACKAGES=(crawl-tiles-data chromium tiled nginx python3-botocore slurmd slurmctld slurm-client munge)
 case "${1:-}" in
   --tools) PACKAGES=("${TOOL_PACKAGES[@]}") ;;
   "") PACKAGES=("${TOOL_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
   *) echo "usage: scripts/setup.sh [--tools]" >&2; exit 2 ;;
 esac
+# npm: the machine's own Node.js install carries it (Debian's npm conflicts with NodeSource's
+# nodejs); Debian's package only where there is none.
+if [ -z "${1:-}" ] && ! command -v npm > /dev/null; then PACKAGES+=(npm); fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing+=("$p")
