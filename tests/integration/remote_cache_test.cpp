@@ -138,7 +138,7 @@ TEST_CASE("a fresh clone with an empty local cache generates nothing the remote 
   CHECK(server.access_log() == log_before);
 }
 
-TEST_CASE("writing needs the token; without it one error line and the build goes on locally", "[integration][remote]") {
+TEST_CASE("writing needs the token, without it one error line and the build goes on locally", "[integration][remote]") {
   NginxServer server(kToken);
   TempProject p;
   write_project_with_remote(p, server.url());
@@ -314,7 +314,7 @@ TEST_CASE("bad remote cache settings are input errors that point at the value", 
   CHECK(!p.exists(".dgxpx"));
 }
 
-TEST_CASE("s3:// remotes are signed with SigV4 and a payload hash; a wrong secret is refused", "[integration][remote]") {
+TEST_CASE("s3:// remotes are signed with SigV4 and a payload hash, a wrong secret is refused", "[integration][remote]") {
   S3Verifier s3("AKIDDGXPXTEST", "right-secret", "eu-west-3");
   const std::string aws = "AWS_ACCESS_KEY_ID=AKIDDGXPXTEST AWS_REGION=eu-west-3 AWS_ENDPOINT_URL=" + s3.endpoint();
   auto write_s3_project = [&](const TempProject& p) {

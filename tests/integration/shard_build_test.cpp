@@ -110,7 +110,7 @@ void require_shards_cover_once(const ShardRuns& runs, const RunResult& alone, in
 
 }  // namespace
 
-TEST_CASE("four shards over a shared cache folder build each gen step once; the final build packs", "[integration][shard]") {
+TEST_CASE("four shards over a shared cache folder build each gen step once, the final build packs", "[integration][shard]") {
   TempProject alone_project, final_project, cache_holder;
   std::vector<TempProject> machines(kShards);
   write_sharded_project(alone_project, "");
