@@ -182,7 +182,9 @@ std::string render_report_html(const BuildSummary& summary, const std::vector<Re
 std::filesystem::path write_report(const std::filesystem::path& report_dir, const BuildSummary& summary,
                                    const std::vector<ReportEntry>& entries) {
   const ImageSizer sizer = [&](const std::string& image_path) {
-    return png_file_size(report_dir / image_path);
+    // Lexically: on a first build the report folder does not exist yet, and the kernel cannot
+    // walk "report/../.." through a folder that is not there.
+    return png_file_size((report_dir / image_path).lexically_normal());
   };
   const std::filesystem::path index = report_dir / "index.html";
   util::write_file_atomic(index, render_report_html(summary, entries, sizer));

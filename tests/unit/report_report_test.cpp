@@ -193,3 +193,21 @@ TEST_CASE("write_report writes index.html with sizes from the PNG headers", "[re
   CHECK_THAT(*util::read_file(index), Catch::Contains("width=\"128\" height=\"64\" data-scale=\"16\""));
   fs::remove_all(dir);
 }
+
+TEST_CASE("a first build's report, written into a folder not there yet, finds its images", "[report]") {
+  const fs::path dir = fs::temp_directory_path() / ("dgxpx_report_first_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  std::string png("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x08\0\0\0\x04", 24);
+  util::write_file_atomic(dir / "assets" / "a.png", png);
+  ReportEntry entry;
+  entry.asset = "a";
+  entry.kind = "items";
+  entry.image_path = "../../assets/a.png";  // as from .dgxpx/report/ to the outputs
+  REQUIRE_FALSE(fs::exists(dir / ".dgxpx"));
+  const fs::path index = write_report(dir / ".dgxpx" / "report", BuildSummary{}, {entry});
+  const auto html = util::read_file(index);
+  REQUIRE(html);
+  CHECK_THAT(*html, !Catch::Contains("image missing"));
+  CHECK_THAT(*html, Catch::Contains("width=\"128\" height=\"64\""));
+  fs::remove_all(dir);
+}
