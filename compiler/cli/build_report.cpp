@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "compiler/plan/record_diff.h"
 #include "compiler/util/atomic_file.h"
 
 namespace dgxpx::cli {
@@ -13,14 +14,29 @@ static std::string relative_to(const fs::path& from_dir, const fs::path& file) {
   return file.lexically_relative(from_dir).generic_string();
 }
 
+// "seed changed (all frames)", "prompt of idle changed", or "new asset": the sheet's reason.
+static std::string why_rebuilt(const plan::AssetRecord& record,
+                               const std::map<std::string, const plan::AssetRecord*>& previous) {
+  auto before = previous.find(record.asset);
+  if (before == previous.end()) return "new asset";
+  size_t frames = 0;
+  for (const auto& step : record.steps) frames += step.kind == plan::StepKind::gen;
+  const std::string why =
+      plan::summarize_changes(plan::diff_records(before->second, record), record.asset, frames);
+  return why.empty() ? "outputs were missing" : why;
+}
+
 void write_build_report(const Planned& planned, const std::vector<plan::AssetRecord>& previous,
                         const BuildActivity& activity, cache::Store& store) {
   const auto& project = planned.workspace.project;
   fs::path report_dir = project.state_dir / "report";
   std::map<std::string, util::Digest> old_pixel_keys;  // "asset/frame" → pixel key before
-  for (const auto& record : previous)
+  std::map<std::string, const plan::AssetRecord*> previous_records;
+  for (const auto& record : previous) {
+    previous_records[record.asset] = &record;
     for (const auto& step : record.steps)
       if (step.kind == plan::StepKind::pixel) old_pixel_keys[step.name] = step.key;
+  }
 
   std::map<std::string, const plan::Step*> steps_by_key;
   for (const auto& s : planned.plan.steps) steps_by_key[s.key.hex()] = &s;
@@ -39,6 +55,7 @@ void write_build_report(const Planned& planned, const std::vector<plan::AssetRec
           e.image_path = relative_to(report_dir, project.root / s->second->outputs.front());
           e.regenerated = activity.touched.count("pack " + record.asset) > 0;
           e.key = step.key.hex();
+          if (e.regenerated) e.notes.push_back(why_rebuilt(record, previous_records));
           entries.push_back(std::move(e));
         }
         continue;

@@ -29,8 +29,10 @@ h1 .project { color: var(--dim); font-weight: 400; }
 .summary .ran b { color: var(--hot); }
 .summary .failed b { color: #ff5c5c; }
 .when { color: var(--dim); margin: 10px 0 0; }
-nav.changed { padding: 12px 28px; border-bottom: 1px solid var(--line); }
-nav.changed a { color: var(--hot); margin-right: 12px; }
+nav.changed { padding: 12px 28px; border-bottom: 1px solid var(--line); display: flex; flex-wrap: wrap; gap: 4px 12px; }
+nav.changed a { color: var(--hot); overflow-wrap: anywhere; }
+label.changed-only { display: block; padding: 8px 28px; }
+#changed-only:checked ~ main article.asset:not(.regenerated) { display: none; }
 main { padding: 8px 28px 40px; }
 h2 { font-size: 16px; font-weight: 600; margin: 22px 0 10px; color: var(--dim);
   text-transform: uppercase; letter-spacing: 0.06em; }
@@ -160,10 +162,13 @@ std::string render_report_html(const BuildSummary& summary, const std::vector<Re
     if (entries[i].regenerated) changed.push_back(i);
   out << "<nav class=\"changed\">";
   if (changed.empty()) out << "Nothing was regenerated in this build.";
-  else out << "New in this build (" << changed.size() << "): ";
+  else out << "<span>New in this build (" << changed.size() << "):</span>";
   for (size_t i : changed)
     out << "<a href=\"#asset-" << i << "\">" << html_escape(entries[i].asset) << "</a>";
-  out << "</nav>\n<main>\n";
+  out << "</nav>\n";
+  // A "changed only" view without scripts: the checkbox hides, by CSS, what did not change.
+  out << "<input type=\"checkbox\" id=\"changed-only\" hidden>"
+      << "<label class=\"changed-only\" for=\"changed-only\">☐ show only what changed</label>\n<main>\n";
 
   std::vector<std::string> kinds;
   for (const auto& e : entries)
@@ -171,8 +176,10 @@ std::string render_report_html(const BuildSummary& summary, const std::vector<Re
   for (const std::string& kind : kinds) {
     out << "<section class=\"kind\" data-kind=\"" << html_escape(kind) << "\">\n<h2>"
         << html_escape(kind.empty() ? "assets" : kind) << "</h2>\n<div class=\"grid\">\n";
-    for (size_t i = 0; i < entries.size(); ++i)
-      if (entries[i].kind == kind) write_entry(out, entries[i], i, sizer);
+    // What changed first, each with its reason; then the rest, in manifest order.
+    for (bool regenerated : {true, false})
+      for (size_t i = 0; i < entries.size(); ++i)
+        if (entries[i].kind == kind && entries[i].regenerated == regenerated) write_entry(out, entries[i], i, sizer);
     out << "</div>\n</section>\n";
   }
   out << "</main>\n</body>\n</html>\n";

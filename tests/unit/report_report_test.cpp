@@ -124,7 +124,7 @@ TEST_CASE("report: summary header, escaping and structure", "[report]") {
   // Regenerated assets are highlighted, listed in the nav, and show previous beside new.
   CHECK(count(html, "<article class=\"asset regenerated\"") == 2);
   CHECK(count(html, "<article class=\"asset\"") == 1);
-  CHECK_THAT(html, Catch::Contains("New in this build (2): <a href=\"#asset-0\">hero/walk/down/0</a>"
+  CHECK_THAT(html, Catch::Contains("<span>New in this build (2):</span><a href=\"#asset-0\">hero/walk/down/0</a>"
                                    "<a href=\"#asset-2\">hero</a>"));
   CHECK_THAT(html, Catch::Contains("<span class=\"badge\">regenerated</span>"));
   CHECK_THAT(html, Catch::Contains("<span class=\"badge\">from cache</span>"));
@@ -210,4 +210,21 @@ TEST_CASE("a first build's report, written into a folder not there yet, finds it
   CHECK_THAT(*html, !Catch::Contains("image missing"));
   CHECK_THAT(*html, Catch::Contains("width=\"128\" height=\"64\""));
   fs::remove_all(dir);
+}
+
+TEST_CASE("report: what changed comes first in its group, and a scriptless changed-only view", "[report]") {
+  ReportEntry calm, changed;
+  calm.asset = "slime";
+  calm.kind = changed.kind = "character sheets";
+  changed.asset = "hero";
+  changed.regenerated = true;
+  changed.notes = {"seed changed (all frames)"};
+  calm.image_path = changed.image_path = "x.png";
+  const std::string html = render_report_html(BuildSummary{}, {calm, changed}, fake_sizer({}));
+  // manifest order is slime, hero; hero changed, so it is shown first, with its reason
+  CHECK(html.find("data-asset=\"hero\"") < html.find("data-asset=\"slime\""));
+  CHECK_THAT(html, Catch::Contains("<dd class=\"note\">seed changed (all frames)</dd>"));
+  CHECK_THAT(html, Catch::Contains("<input type=\"checkbox\" id=\"changed-only\""));
+  CHECK_THAT(html, Catch::Contains("#changed-only:checked ~ main article.asset:not(.regenerated) { display: none; }"));
+  CHECK(html.find("id=\"changed-only\"") < html.find("<main>"));
 }
