@@ -1,6 +1,9 @@
 #include "compiler/cli/build_report.h"
 
+#include <algorithm>
 #include <map>
+
+#include <nlohmann/json.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -12,6 +15,37 @@ namespace fs = std::filesystem;
 
 static std::string relative_to(const fs::path& from_dir, const fs::path& file) {
   return file.lexically_relative(from_dir).generic_string();
+}
+
+// A sheet's animations from its Aseprite-style atlas (`frames` + `meta.frameTags`), when it
+// has one; the atlas is checked like any file read (sizes, indices), and a bad one shows none.
+static std::vector<report::AnimationPreview> animations_of(const fs::path& atlas_file) {
+  std::vector<report::AnimationPreview> animations;
+  const auto text = util::read_file(atlas_file);
+  if (!text || text->size() > (16u << 20)) return animations;
+  const auto atlas = nlohmann::json::parse(*text, nullptr, false);
+  if (!atlas.is_object() || !atlas.contains("frames") || !atlas["frames"].is_array()) return animations;
+  const auto& frames = atlas["frames"];
+  const auto tags = atlas.contains("meta") ? atlas["meta"].value("frameTags", nlohmann::json::array()) : nlohmann::json::array();
+  if (!tags.is_array()) return animations;
+  try {
+    for (const auto& tag : tags) {
+      report::AnimationPreview animation;
+      animation.name = tag.at("name").get<std::string>();
+      const int64_t from = tag.at("from").get<int64_t>(), to = tag.at("to").get<int64_t>();
+      if (from < 0 || to < from || to >= static_cast<int64_t>(frames.size()) || to - from >= 10'000) continue;
+      for (int64_t i = from; i <= to; ++i) {
+        const auto& f = frames[static_cast<size_t>(i)];
+        const auto& cell = f.at("frame");
+        animation.frames.push_back({cell.at("x").get<int>(), cell.at("y").get<int>(), cell.at("w").get<int>(),
+                                    cell.at("h").get<int>(), std::clamp(f.value("duration", 100), 1, 60'000)});
+      }
+      animations.push_back(std::move(animation));
+    }
+  } catch (const nlohmann::json::exception&) {
+    return {};
+  }
+  return animations;
 }
 
 // "seed changed (all frames)", "prompt of idle changed", or "new asset": the sheet's reason.
@@ -56,6 +90,11 @@ void write_build_report(const Planned& planned, const std::vector<plan::AssetRec
           e.regenerated = activity.touched.count("pack " + record.asset) > 0;
           e.key = step.key.hex();
           if (e.regenerated) e.notes.push_back(why_rebuilt(record, previous_records));
+          for (const auto& output : s->second->outputs) {
+            const bool atlas = output.size() > 5 && output.compare(output.size() - 5, 5, ".json") == 0 &&
+                               output.find(".hash.json") == std::string::npos;
+            if (atlas) e.animations = animations_of(project.root / output);
+          }
           entries.push_back(std::move(e));
         }
         continue;

@@ -45,6 +45,9 @@ h2 { font-size: 16px; font-weight: 600; margin: 22px 0 10px; color: var(--dim);
   background: var(--hot); color: #1d1f23; font-size: 11px; font-weight: 700;
   text-transform: uppercase; vertical-align: 1px; }
 .pair { display: flex; gap: 12px; align-items: flex-start; }
+.previews { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 8px; }
+.previews .play { background-repeat: no-repeat; image-rendering: pixelated; }
+.previews figcaption { font-size: 11px; }
 figure { margin: 0; }
 figcaption { color: var(--dim); font-size: 12px; margin-top: 4px; }
 .stage { display: inline-block; line-height: 0;
@@ -84,6 +87,38 @@ void write_figure(std::ostringstream& out, const Figure& fig, int scale, const s
   out << "</figure>";
 }
 
+// Each animation as a box showing one cell of the sheet, stepped through its frames by a CSS
+// animation (the page has no scripts): keyframes at each frame's start, held until the next.
+void write_previews(std::ostringstream& out, const ReportEntry& e, ImageSize sheet, int scale, size_t index) {
+  if (e.animations.empty()) return;
+  out << "<div class=\"previews\">";
+  std::ostringstream keyframes;
+  for (size_t a = 0; a < e.animations.size(); ++a) {
+    const AnimationPreview& animation = e.animations[a];
+    if (animation.frames.empty()) continue;
+    int64_t total = 0;
+    for (const PreviewFrame& f : animation.frames) total += f.duration_ms;
+    const std::string name = "play-" + std::to_string(index) + "-" + std::to_string(a);
+    keyframes << "@keyframes " << name << " {";
+    int64_t at = 0;
+    for (const PreviewFrame& f : animation.frames) {
+      keyframes << " " << (100.0 * static_cast<double>(at) / static_cast<double>(total)) << "% { background-position: "
+                << -f.x * scale << "px " << -f.y * scale << "px; }";
+      at += f.duration_ms;
+    }
+    const PreviewFrame& last = animation.frames.back();
+    keyframes << " 100% { background-position: " << -last.x * scale << "px " << -last.y * scale << "px; } }\n";
+    const PreviewFrame& first = animation.frames.front();
+    out << "<figure class=\"anim\" data-animation=\"" << html_escape(animation.name) << "\"><div class=\"play\" style=\""
+        << "width: " << first.width * scale << "px; height: " << first.height * scale << "px; background-image: url('"
+        << html_escape(url_path(e.image_path)) << "'); background-size: " << sheet.width * scale << "px "
+        << sheet.height * scale << "px; animation: " << name << " " << total << "ms step-end infinite;\"></div>"
+        << "<figcaption>" << html_escape(animation.name) << " · " << animation.frames.size() << " frames, " << total
+        << " ms</figcaption></figure>";
+  }
+  out << "</div>\n<style>" << keyframes.str() << "</style>\n";
+}
+
 void write_entry(std::ostringstream& out, const ReportEntry& e, size_t index, const ImageSizer& sizer) {
   Figure current{"current", e.regenerated ? "new" : "current", e.image_path,
                  sizer ? sizer(e.image_path) : std::nullopt};
@@ -107,7 +142,9 @@ void write_entry(std::ostringstream& out, const ReportEntry& e, size_t index, co
   out << "</h3>\n<div class=\"pair\">";
   if (previous) write_figure(out, *previous, scale, e.asset);
   write_figure(out, current, scale, e.asset);
-  out << "</div>\n<dl>";
+  out << "</div>\n";
+  if (current.size) write_previews(out, e, *current.size, scale, index);
+  out << "<dl>";
   if (!e.prompt.empty()) out << "<dt>prompt</dt><dd class=\"prompt\">" << html_escape(e.prompt) << "</dd>";
   if (!e.negative_prompt.empty())
     out << "<dt>negative</dt><dd class=\"negative\">" << html_escape(e.negative_prompt) << "</dd>";

@@ -14,6 +14,18 @@
 
 namespace dgxpx::report {
 
+/// One frame of an animation: its cell in the sheet, in sheet pixels, and how long it shows.
+struct PreviewFrame {
+  int x = 0, y = 0, width = 0, height = 0;
+  int duration_ms = 100;
+};
+
+/// An animation of a sheet ("hero/idle/down"), played on the page by CSS alone.
+struct AnimationPreview {
+  std::string name;
+  std::vector<PreviewFrame> frames;
+};
+
 struct ReportEntry {
   std::string asset;       // e.g. "hero/walk/down/0" or "hero" for a sheet
   std::string kind;        // e.g. "character", "tileset", "items", "sheet"; groups the page
@@ -28,6 +40,8 @@ struct ReportEntry {
   std::string key;  // the step key (hex)
   /// Optional free-form lines, e.g. why it rebuilt ("prompt changed").
   std::vector<std::string> notes;
+  /// A sheet's animations (from its atlas), each shown playing beside the sheet.
+  std::vector<AnimationPreview> animations;
 };
 
 struct BuildSummary {

@@ -228,3 +228,26 @@ TEST_CASE("report: what changed comes first in its group, and a scriptless chang
   CHECK_THAT(html, Catch::Contains("#changed-only:checked ~ main article.asset:not(.regenerated) { display: none; }"));
   CHECK(html.find("id=\"changed-only\"") < html.find("<main>"));
 }
+
+TEST_CASE("report: each animation of a sheet plays by CSS keyframes, one per frame start", "[report]") {
+  ReportEntry sheet;
+  sheet.asset = "hero";
+  sheet.kind = "character sheets";
+  sheet.image_path = "../../assets/hero.png";
+  // Two frames of 32x32 in a 64x32 sheet: 300 ms then 100 ms.
+  sheet.animations = {{"hero/idle/down", {{0, 0, 32, 32, 300}, {32, 0, 32, 32, 100}}}};
+  const std::string html =
+      render_report_html(BuildSummary{}, {sheet}, fake_sizer({{"../../assets/hero.png", {64, 32}}}));
+  const int scale = display_scale({64, 32});
+  const std::string s = std::to_string(scale);
+  CHECK_THAT(html, Catch::Contains("data-animation=\"hero/idle/down\""));
+  CHECK_THAT(html, Catch::Contains("width: " + std::to_string(32 * scale) + "px; height: " + std::to_string(32 * scale) + "px"));
+  CHECK_THAT(html, Catch::Contains("background-size: " + std::to_string(64 * scale) + "px " + std::to_string(32 * scale) + "px"));
+  CHECK_THAT(html, Catch::Contains("animation: play-0-0 400ms step-end infinite"));
+  // the second frame starts at 300 of 400 ms
+  CHECK_THAT(html, Catch::Contains("@keyframes play-0-0 { 0% { background-position: 0px 0px; } 75% { background-position: -" +
+                                   std::to_string(32 * scale) + "px 0px; }"));
+  CHECK_THAT(html, Catch::Contains("2 frames, 400 ms"));
+  // without a sheet size there is nothing to cut from: no preview
+  CHECK_THAT(render_report_html(BuildSummary{}, {sheet}, fake_sizer({})), !Catch::Contains("class=\"anim\""));
+}
