@@ -265,6 +265,23 @@ TEST_CASE("dgxpx slurm --wait submits the shard array and a final build and retu
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("--shards") != std::string::npos);
   CHECK(bad.out.find("job") == std::string::npos);  // nothing was submitted
+
+  // SIGTERM while waiting cancels both jobs (held back by --begin, still pending) and exits 130.
+  const RunResult stopped = project.dgxpx("slurm --shards 2 --sbatch-arg=--begin=now+600 --wait",
+                                          cluster.env() + " timeout --preserve-status -s TERM 3");
+  INFO("stdout: " << stopped.out << "\nstderr: " << stopped.err);
+  CHECK(stopped.exit_code == 130);
+  for (const std::string& words : {"shard array job ", "final build job "}) {
+    const size_t at = stopped.out.find(words);
+    REQUIRE(at != std::string::npos);
+    const std::string id = stopped.out.substr(at + words.size(), stopped.out.find(' ', at + words.size()) - at - words.size());
+    const fs::path state = holder.root() / ("state-" + id);
+    std::system((cluster.env() + " scontrol -o show job " + id + " >'" + state.string() + "' 2>&1").c_str());
+    const std::string text = holder.read("state-" + id);
+    INFO(text);
+    CHECK(text.find("JobState=CANCELLED") != std::string::npos);
+    CHECK(text.find("JobState=PENDING") == std::string::npos);
+  }
 }
 
 TEST_CASE("a bad --shard is a usage error that writes nothing", "[integration][shard]") {
