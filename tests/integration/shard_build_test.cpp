@@ -265,6 +265,10 @@ TEST_CASE("dgxpx slurm --wait submits the shard array and a final build and retu
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("--shards") != std::string::npos);
   CHECK(bad.out.find("job") == std::string::npos);  // nothing was submitted
+  // sbatch refusing the job: exit 1 with what sbatch said.
+  const RunResult refused = project.dgxpx("slurm --sbatch-arg=--no-such-sbatch-option", cluster.env());
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.err.find("no-such-sbatch-option") != std::string::npos);
 
   // SIGTERM while waiting cancels both jobs (held back by --begin, still pending) and exits 130.
   const RunResult stopped = project.dgxpx("slurm --shards 2 --sbatch-arg=--begin=now+600 --wait",
