@@ -270,6 +270,16 @@ TEST_CASE("dgxpx slurm --wait submits the shard array and a final build and retu
   CHECK(refused.exit_code == 1);
   CHECK(refused.err.find("no-such-sbatch-option") != std::string::npos);
 
+  // A final build that fails (a manifest the jobs cannot plan; dgxpx slurm itself does not plan)
+  // makes --wait exit 1.
+  TempProject broken;
+  write_sharded_project(broken, "");
+  broken.write("sprites/npc0.yaml", "kind: character\nname: [not a name\n");
+  const RunResult failed = broken.dgxpx("slurm --shards 2 --wait", cluster.env());
+  INFO("stdout: " << failed.out << "\nstderr: " << failed.err);
+  CHECK(failed.exit_code == 1);
+  CHECK(failed.out.find("failed") != std::string::npos);
+
   // SIGTERM while waiting cancels both jobs (held back by --begin, still pending) and exits 130.
   const RunResult stopped = project.dgxpx("slurm --shards 2 --sbatch-arg=--begin=now+600 --wait",
                                           cluster.env() + " timeout --preserve-status -s TERM 3");
