@@ -56,6 +56,7 @@ CommandBody define_step(CLI::App&, const GlobalOptions&);
 CommandBody define_status(CLI::App&, const GlobalOptions&);
 CommandBody define_explain(CLI::App&, const GlobalOptions&);
 CommandBody define_watch(CLI::App&, const GlobalOptions&);
+CommandBody define_slurm(CLI::App&, const GlobalOptions&);
 CommandBody define_clean(CLI::App&, const GlobalOptions&);
 CommandBody define_gc(CLI::App&, const GlobalOptions&);
 CommandBody define_cache(CLI::App&, const GlobalOptions&);

@@ -15,6 +15,7 @@ const std::vector<Command>& commands() {
       {"status", "which assets would rebuild and why, without building", define_status},
       {"explain", "why ASSET rebuilt in the last build, or would rebuild now", define_explain},
       {"watch", "rebuild whenever a manifest, preset, rule, palette, LoRA or model changes", define_watch},
+      {"slurm", "submit the build to Slurm: a --shards N job array, then a final build (--wait)", define_slurm},
       {"clean", "remove outputs and build state (keeps the cache)", define_clean},
       {"gc", "shrink the cache to --max-size SIZE, least recently used first", define_gc},
       {"cache", "remote cache tools: `cache push` uploads results the remote lacks", define_cache},

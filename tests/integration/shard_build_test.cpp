@@ -230,6 +230,74 @@ TEST_CASE("a Slurm job array of 4 shards and a dependent pack job build what one
                cluster_seconds, alone_seconds, alone.summary["ran"]["gen"].get<int>());
 }
 
+TEST_CASE("dgxpx slurm --wait submits the shard array and a final build and returns its status", "[integration][shard][slurm]") {
+  SlurmCluster cluster;
+  TempProject alone_project, project, holder;
+  write_sharded_project(alone_project, "");
+  const RunResult alone = run_ok(alone_project, "build", "");
+  const int groups = run_ok(alone_project, "build --shard 0/1", "").summary["batch_groups"].get<int>();
+
+  write_sharded_project(project, "");
+  const auto started = std::chrono::steady_clock::now();
+  const RunResult r = project.dgxpx("slurm --shards " + std::to_string(kShards) + " --max-running 2 --time 10 --wait",
+                                    cluster.env() + " DGXPX_CACHE_DIR='" + (holder.root() / "cache").string() + "'");
+  const double cluster_seconds = seconds_since(started);
+  INFO("stdout: " << r.out << "\nstderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  // The ids it printed name the shards' logs: each holds that shard's --json summary.
+  const auto id_after = [&r](const std::string& words) {
+    const size_t at = r.out.find(words);
+    REQUIRE(at != std::string::npos);
+    const size_t begin = at + words.size();
+    return r.out.substr(begin, r.out.find(' ', begin) - begin);
+  };
+  const std::string array_id = id_after("shard array job "), final_id = id_after("final build job ");
+  CHECK(array_id != final_id);
+  ShardRuns runs;
+  for (int i = 0; i < kShards; ++i)
+    count_shard(runs, last_json_line(project.root() / ".dgxpx" / "slurm" / ("shard-" + array_id + "_" + std::to_string(i) + ".out")), i);
+  require_shards_cover_once(runs, alone, groups);
+  CHECK(project.exists(".dgxpx/slurm/final-" + final_id + ".out"));
+  CHECK(outputs(project) == outputs(alone_project));
+  std::fprintf(stderr, "dgxpx slurm --wait: %d shards + final build %.2f s\n", kShards, cluster_seconds);
+
+  const RunResult bad = project.dgxpx("slurm --shards 0 --wait", cluster.env());
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("--shards") != std::string::npos);
+  CHECK(bad.out.find("job") == std::string::npos);  // nothing was submitted
+  // sbatch refusing the job: exit 1 with what sbatch said.
+  const RunResult refused = project.dgxpx("slurm --sbatch-arg=--no-such-sbatch-option", cluster.env());
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.err.find("no-such-sbatch-option") != std::string::npos);
+
+  // A final build that fails (a manifest the jobs cannot plan; dgxpx slurm itself does not plan)
+  // makes --wait exit 1.
+  TempProject broken;
+  write_sharded_project(broken, "");
+  broken.write("sprites/npc0.yaml", "kind: character\nname: [not a name\n");
+  const RunResult failed = broken.dgxpx("slurm --shards 2 --wait", cluster.env());
+  INFO("stdout: " << failed.out << "\nstderr: " << failed.err);
+  CHECK(failed.exit_code == 1);
+  CHECK(failed.out.find("failed") != std::string::npos);
+
+  // SIGTERM while waiting cancels both jobs (held back by --begin, still pending) and exits 130.
+  const RunResult stopped = project.dgxpx("slurm --shards 2 --sbatch-arg=--begin=now+600 --wait",
+                                          cluster.env() + " timeout --preserve-status -s TERM 3");
+  INFO("stdout: " << stopped.out << "\nstderr: " << stopped.err);
+  CHECK(stopped.exit_code == 130);
+  for (const std::string& words : {"shard array job ", "final build job "}) {
+    const size_t at = stopped.out.find(words);
+    REQUIRE(at != std::string::npos);
+    const std::string id = stopped.out.substr(at + words.size(), stopped.out.find(' ', at + words.size()) - at - words.size());
+    const fs::path state = holder.root() / ("state-" + id);
+    std::system((cluster.env() + " scontrol -o show job " + id + " >'" + state.string() + "' 2>&1").c_str());
+    const std::string text = holder.read("state-" + id);
+    INFO(text);
+    CHECK(text.find("JobState=CANCELLED") != std::string::npos);
+    CHECK(text.find("JobState=PENDING") == std::string::npos);
+  }
+}
+
 TEST_CASE("a bad --shard is a usage error that writes nothing", "[integration][shard]") {
   TempProject p;
   write_example_project(p);
