@@ -285,7 +285,7 @@ TEST_CASE("dgxpx slurm --wait submits the shard array and a final build and retu
                                           cluster.env() + " timeout --preserve-status -s TERM 3");
   INFO("stdout: " << stopped.out << "\nstderr: " << stopped.err);
   CHECK(stopped.exit_code == 130);
-  for (const std::string& words : {"shard array job ", "final build job "}) {
+  for (const std::string words : {"shard array job ", "final build job "}) {
     const size_t at = stopped.out.find(words);
     REQUIRE(at != std::string::npos);
     const std::string id = stopped.out.substr(at + words.size(), stopped.out.find(' ', at + words.size()) - at - words.size());
@@ -301,9 +301,9 @@ TEST_CASE("dgxpx slurm --wait submits the shard array and a final build and retu
 TEST_CASE("a bad --shard is a usage error that writes nothing", "[integration][shard]") {
   TempProject p;
   write_example_project(p);
-  for (const std::string& args : {"--shard 4/4", "--shard 1/0", "--shard -1/4", "--shard 1of4", "--shard 2/",
+  for (const char* args : {"--shard 4/4", "--shard 1/0", "--shard -1/4", "--shard 1of4", "--shard 2/",
                                   "--shard ' 1/4'", "--shard 99999999999/4", "--shard auto"}) {
-    const RunResult r = p.dgxpx("build " + args, "-u SLURM_ARRAY_TASK_ID -u SLURM_ARRAY_TASK_COUNT");
+    const RunResult r = p.dgxpx(std::string("build ") + args, "-u SLURM_ARRAY_TASK_ID -u SLURM_ARRAY_TASK_COUNT");
     INFO(args << "\nstderr: " << r.err);
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("expected") != std::string::npos);
