@@ -72,6 +72,10 @@ StepOutcome run_gen_step(const GenSpec& spec, StepContext& ctx) {
   util::Digest key = key_from(spec.key, spec.name);
   std::vector<cache::OutputFile> files = {{"image", spec.output}};
   if (try_materialize(ctx, key, files, "gen " + spec.name)) return StepOutcome::from_cache;
+  if (!ctx.may_generate)
+    throw util::RuntimeFailure("gen " + spec.name + ": not in the cache (key " + spec.key +
+                               "), and this build only takes images from it (--cached-only): the shard that "
+                               "owns this step did not deliver it");
   auto generator = ctx.generators(spec);
   pixel::Image image = generator->generate(spec);
   if (image.width != spec.width || image.height != spec.height)

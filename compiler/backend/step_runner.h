@@ -18,9 +18,14 @@ enum class StepOutcome { ran, from_cache };
 /// backend (`dgxpx step` sends sdxl specs to the worker; dgxpx-sdxl makes its own generators).
 std::unique_ptr<Generator> make_generator(const GenSpec& spec);
 
+/// Set (to any value) in a step's environment, gen steps take their image from the cache or
+/// fail naming it: the final build of a sharded run makes no images of its own.
+inline constexpr const char* kCachedOnlyEnv = "DGXPX_CACHED_ONLY";
+
 struct StepContext {
   cache::Store& store;
   GeneratorFactory generators = make_generator;
+  bool may_generate = true;  // false: a gen step missing from the cache fails (kCachedOnlyEnv)
 };
 
 /// Runs the step in `spec_path` (relative paths inside resolve against the working directory,

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "compiler/backend/step_log.h"
+#include "compiler/backend/step_runner.h"
 #include "compiler/cli/build_command.h"
 #include "compiler/cli/build_report.h"
 #include "compiler/cli/command.h"
@@ -82,7 +83,11 @@ std::vector<std::string> BuildOptions::ninja_args() const {
   return args;
 }
 
-int run_build(const GlobalOptions& global, const BuildOptions& options) {
+int run_build(const GlobalOptions& global, const BuildOptions& given) {
+  BuildOptions options = given;
+  // Without images to make, a missing one fails only its own steps: the build goes on to
+  // list them all.
+  if (options.cached_only && options.keep_going < 0) options.keep_going = 0;
   auto started = std::chrono::steady_clock::now();
   fs::path root = project_root(global);
   if (options.dry_run) return run_dry_build(root, options, global.verbose);
@@ -122,6 +127,7 @@ int run_build(const GlobalOptions& global, const BuildOptions& options) {
                                           {"NINJA_STATUS", "[%f/%t] "},
                                           {"DGXPX_CACHE_DIR", cache_root.string()},
                                           {worker::kBuildPidEnv, std::to_string(::getpid())}}};
+  if (options.cached_only) run.env[backend::kCachedOnlyEnv] = "1";
   const std::vector<std::string> ninja_args = options.ninja_args();
   run.args.insert(run.args.end(), ninja_args.begin(), ninja_args.end());
   // An edit's gen steps are the new ones; without a re-plan (outputs deleted) there is no count.
@@ -205,6 +211,15 @@ int run_build(const GlobalOptions& global, const BuildOptions& options) {
                  ran["gen"], ran["pixel"], ran["pack"], cached_total, up_to_date, failed.size(), seconds);
     if (remote.enabled()) spdlog::info("{}", remote.summary());
   }
+  if (options.cached_only && !global.quiet) {
+    int missing = 0;
+    std::string names;
+    for (const std::string& step : failed)
+      if (step.rfind("gen ", 0) == 0) names += (missing++ ? ", " : "") + step.substr(4);
+    if (missing > 0)
+      spdlog::error("{} gen step{} not in the cache (a shard failed or did not run): {}", missing,
+                    missing == 1 ? "" : "s", names);
+  }
   if (options.json) {
     nlohmann::json j = {{"ok", ok},
                         {"ran", {{"gen", ran["gen"]}, {"pixel", ran["pixel"]}, {"pack", ran["pack"]}}},
@@ -243,6 +258,10 @@ CommandBody define_build(CLI::App& app, const GlobalOptions& global) {
                  "auto: I and N from SLURM_ARRAY_TASK_ID/COUNT; auto/N: I from SLURM_ARRAY_TASK_ID or "
                  "JOB_COMPLETION_INDEX")
       ->type_name("I/N")
+      ->excludes(dry_run);
+  app.add_flag("--cached-only", options->cached_only,
+               "make no images: every gen step's image must be in the (remote) cache, or its step fails naming "
+               "it (the final build after `build --shard` runs); keeps going past such failures")
       ->excludes(dry_run);
   app.add_flag("--json", options->json, "print one JSON object as the last line of stdout");
   return [&global, options] { return run_build(global, *options); };

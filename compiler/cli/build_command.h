@@ -13,6 +13,7 @@ struct BuildOptions {
   bool json = false;
   bool dry_run = false;
   std::string shard;    // --shard I/N (or auto, auto/N): build only that share (shard_build.h)
+  bool cached_only = false;  // gen steps only from the cache: the final build after the shards
 
   /// The arguments these options add to ninja's command line.
   std::vector<std::string> ninja_args() const;

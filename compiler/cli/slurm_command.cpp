@@ -1,6 +1,7 @@
 // `dgxpx slurm`: submits the sharded build to Slurm: one job array whose tasks each run
 // `dgxpx build --shard auto`, and a final job, started once every task ended, that runs a plain
-// `dgxpx build` (it pulls what the shards made and packs). With --wait it follows both jobs
+// `dgxpx build --cached-only` (it pulls what the shards made and packs, and fails naming any
+// image a shard did not deliver). With --wait it follows both jobs
 // with scontrol and returns the final build's status; Ctrl-C cancels them.
 #include <signal.h>
 
@@ -156,7 +157,7 @@ int run_slurm(const GlobalOptions& global, const SlurmOptions& options) {
   std::vector<std::string> final_args = common_sbatch_args(options, root);
   final_args.insert(final_args.end(), {"--dependency=afterany:" + array_id, "--kill-on-invalid-dep=yes",
                                        "--job-name=dgxpx-build", "--output=" + (logs / "final-%j.out").string(),
-                                       "--wrap", dgxpx + " build"});
+                                       "--wrap", dgxpx + " build --cached-only"});
   std::string final_id;
   try {
     final_id = submit(final_args);

@@ -1,5 +1,6 @@
 // `dgxpx step SPEC` — what ninja runs for each edge. Model-backed gen steps send their spec
 // to the project's generation worker (compiler/worker); the rest run here.
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 
@@ -20,6 +21,7 @@ int run_step(const GlobalOptions& global, const std::string& spec_file) {
   manifest::ProjectConfig project = manifest::load_project(project_root(global));
   cache::LocalStore store(cache_dir(project));
   backend::StepContext context{store};
+  context.may_generate = std::getenv(backend::kCachedOnlyEnv) == nullptr;
   context.generators = [&project](const backend::GenSpec& spec) -> std::unique_ptr<backend::Generator> {
     if (spec.backend != "sdxl") return backend::make_generator(spec);
     worker::LaunchOptions launch{sdxl_command(), project.root, worker::WorkerPaths::of(project)};

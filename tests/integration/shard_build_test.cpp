@@ -139,6 +139,45 @@ TEST_CASE("four shards over a shared cache folder build each gen step once, the 
   CHECK(outputs(final_project) == outputs(alone_project));
 }
 
+TEST_CASE("a shard that did not run fails the --cached-only final build, naming its steps, and a re-run does only its work",
+          "[integration][shard]") {
+  TempProject alone_project, final_project, cache_holder;
+  std::vector<TempProject> machines(kShards);
+  write_sharded_project(alone_project, "");
+  const RunResult alone = run_ok(alone_project, "build", "");
+  const std::string env = "DGXPX_CACHE_DIR='" + (cache_holder.root() / "shared-cache").string() + "'";
+  for (const TempProject& m : machines) write_sharded_project(m, "");
+  const int lost = kShards - 1;  // the shard whose job failed
+  for (int i = 0; i < lost; ++i) run_ok(machines[i], "build --shard " + std::to_string(i) + "/" + std::to_string(kShards), env);
+
+  write_sharded_project(final_project, "");
+  const RunResult partial = final_project.dgxpx("build --cached-only --json", env);
+  INFO("stderr: " << partial.err);
+  CHECK(partial.exit_code == 1);
+  REQUIRE(partial.summary.is_object());
+  CHECK(partial.summary["ok"] == false);
+  CHECK(partial.summary["ran"]["gen"] == 0);
+  std::set<std::string> missing_gen;
+  for (const auto& step : partial.summary["failed"]) {
+    const std::string name = step.get<std::string>();
+    if (name.rfind("gen ", 0) == 0) missing_gen.insert(name.substr(4));
+  }
+  REQUIRE_FALSE(missing_gen.empty());
+  for (const std::string& name : missing_gen) CHECK(partial.err.find(name) != std::string::npos);
+  CHECK(partial.err.find("not in the cache") != std::string::npos);
+
+  // The array re-submitted: the shards that ran find everything cached; the lost one makes
+  // exactly the images the final build named.
+  for (int i = 0; i < kShards; ++i) {
+    const RunResult again = run_ok(machines[i], "build --shard " + std::to_string(i) + "/" + std::to_string(kShards), env);
+    INFO("shard " << i << ": " << again.summary.dump());
+    CHECK(again.summary["ran"]["gen"] == (i == lost ? static_cast<int>(missing_gen.size()) : 0));
+  }
+  const RunResult final_build = run_ok(final_project, "build --cached-only", env);
+  CHECK(final_build.summary["ran"]["gen"] == 0);
+  CHECK(outputs(final_project) == outputs(alone_project));
+}
+
 TEST_CASE("four shards meet in the remote cache (nginx) without sharing a folder", "[integration][shard][remote]") {
   NginxServer server(kToken);
   TempProject alone_project, final_project;
@@ -208,7 +247,7 @@ TEST_CASE("a Slurm job array of 4 shards and a dependent pack job build what one
   std::string array_id;
   REQUIRE(std::getline(id_file, array_id));
   REQUIRE(std::system((submit + "--dependency=afterany:" + array_id + " -o '" + logs.string() +
-                       "/final.out' --wrap \"'" DGXPX_BINARY "' build --json\" >'" + logs.string() + "/final.id'").c_str()) == 0);
+                       "/final.out' --wrap \"'" DGXPX_BINARY "' build --cached-only --json\" >'" + logs.string() + "/final.id'").c_str()) == 0);
   std::ifstream final_id_file(logs / "final.id");
   std::string final_id;
   REQUIRE(std::getline(final_id_file, final_id));
