@@ -201,7 +201,7 @@ ProjectConfig load_project(const fs::path& root) {
   if (documents.size() > 1) throw InputError(documents[1].where, "dgxpx.yaml must hold a single document");
   as_map(doc, "a mapping of project settings");
   check_keys(doc, {"project", "manifests", "presets", "rules", "output", "cache", "default_preset", "gen_jobs", "godot",
-                   "outputs", "worker", "lora_registry"});
+                   "outputs", "worker", "lora_registry", "gen_launcher"});
   if (const Value* m = doc.find("manifests")) {
     if (m->type == Value::Type::list) {
       for (const auto& item : m->items) project.manifests.push_back(inside_root(root, item, "a manifest folder or file"));
@@ -233,6 +233,13 @@ ProjectConfig load_project(const fs::path& root) {
     int64_t n = as_int(*v);
     if (n < 1 || n > 64) throw InputError(v->where, util::expected_got("gen_jobs between 1 and 64", std::to_string(n)));
     project.gen_jobs = static_cast<int>(n);
+  }
+  if (const Value* v = doc.find("gen_launcher")) {
+    project.gen_launcher = as_string(*v);
+    const bool blank = project.gen_launcher.find_first_not_of(" \t") == std::string::npos;
+    if (blank || project.gen_launcher.find_first_of("\n\r") != std::string::npos)
+      throw InputError(v->where, util::expected_got("gen_launcher: a command on one line (such as \"srun -n1 --gres=gpu:1\")",
+                                                    blank ? "an empty one" : "several lines"));
   }
   if (const Value* v = doc.find("godot"))
     throw InputError(v->where, "'godot' was replaced by 'outputs', a list of engine formats: write "

@@ -58,6 +58,10 @@ struct ProjectConfig {
   RemoteCacheSettings remote_cache;               // from dgxpx.yaml `cache: {remote: ...}`
   std::string default_preset;                    // used by assets that name none
   int gen_jobs = 1;                              // concurrent model-backed generations (ninja pool)
+  /// Shell words put before each gen step's command ("srun -n1 --gres=gpu:1" inside a Slurm
+  /// allocation); "" runs it directly. Not part of any key: where an image is made does not
+  /// change it.
+  std::string gen_launcher;
   std::vector<std::string> outputs = kDefaultOutputs;  // engine formats, in kOutputFormats order
   WorkerSettings worker;
 };

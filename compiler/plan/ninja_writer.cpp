@@ -46,9 +46,10 @@ std::string render_ninja_file(const Plan& plan, const NinjaFileOptions& o) {
       << "builddir = " << escape_value(o.build_dir) << "\n\n"
       << "dgxpx = " << escape_value(shell_quote(o.dgxpx_command)) << "\n\n"
       << "pool model\n  depth = " << o.gen_jobs << "\n\n";
-  for (const char* kind : {"gen", "pixel", "pack"}) {
+  for (const std::string kind : {"gen", "pixel", "pack"}) {
+    const std::string launcher = kind == "gen" && !o.gen_launcher.empty() ? escape_value(o.gen_launcher) + " " : "";
     out << "rule " << kind << "\n"
-        << "  command = $dgxpx step $in\n"
+        << "  command = " << launcher << "$dgxpx step $in\n"
         << "  description = " << kind << " $name\n"
         << "  restat = 1\n\n";
   }

@@ -14,6 +14,7 @@ struct NinjaFileOptions {
   std::string build_dir;                       // ".dgxpx": where ninja keeps .ninja_log
   std::vector<std::string> regenerate_inputs;  // manifests, presets, rules, models...: re-plan when they change
   int gen_jobs = 1;                            // depth of the `model` pool (requests in flight)
+  std::string gen_launcher;                    // shell words before each gen step's command
 };
 
 /// The whole build.ninja text: rules gen/pixel/pack (restat), the `model` pool, a generator

@@ -156,6 +156,7 @@ NinjaFileOptions ninja_file_options(const manifest::ProjectConfig& project, cons
   options.dgxpx_command = dgxpx_command;
   options.build_file = manifest::display_path(project, project.state_dir / "build.ninja");
   options.build_dir = manifest::display_path(project, project.state_dir);
+  options.gen_launcher = project.gen_launcher;
   // Through the worker, requests in flight cost nothing but a queue slot: let a full batch wait
   // while another runs. Without it each gen step loads its own model: gen_jobs bounds that.
   options.gen_jobs = project.worker.enabled ? std::max(project.gen_jobs, 2 * project.worker.max_batch)

@@ -4,6 +4,7 @@
 // generates nothing and writes the same bytes as one machine building alone.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -355,4 +356,74 @@ TEST_CASE("a bad --shard is a usage error that writes nothing", "[integration][s
   const RunResult slurm = p.dgxpx("build --shard auto", "SLURM_ARRAY_TASK_ID=7 SLURM_ARRAY_TASK_MIN=2 SLURM_ARRAY_TASK_COUNT=4");
   CHECK(slurm.exit_code == 2);
   CHECK(slurm.err.find("5/4") != std::string::npos);  // 7 - 2 is past the count
+}
+
+namespace {
+
+/// Lines of `file` (0 when it does not exist).
+int line_count(const TempProject& p, const std::string& file) {
+  if (!p.exists(file)) return 0;
+  const std::string text = p.read(file);
+  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+}
+
+}  // namespace
+
+TEST_CASE("gen_launcher wraps each gen step's command and nothing else, and changes no key", "[integration][shard]") {
+  TempProject alone_project, project;
+  write_sharded_project(alone_project, "");
+  const RunResult alone = run_ok(alone_project, "build", "");
+  // A launcher that notes what it ran, then runs it (as srun would, on another node).
+  const std::string launcher = "printf '%s\\n' \"$*\" >>launched.log && exec \"$@\"\n";
+  write_sharded_project(project, "gen_launcher: sh launch.sh\n");
+  project.write("launch.sh", launcher);
+  const RunResult launched = run_ok(project, "build -j 2", "");
+  CHECK(launched.summary["ran"] == alone.summary["ran"]);
+  CHECK(line_count(project, "launched.log") == alone.summary["ran"]["gen"].get<int>());
+  const std::string log = project.read("launched.log");
+  CHECK(log.find(" step ") != std::string::npos);
+  CHECK(log.find("steps/gen/") != std::string::npos);  // the gen specs, none of the pixel or pack ones
+  CHECK(log.find("steps/pixel/") == std::string::npos);
+  CHECK(log.find("steps/pack/") == std::string::npos);
+  CHECK(outputs(project) == outputs(alone_project));
+
+  // Another launcher re-plans but reruns nothing: where an image is made is not in its key.
+  project.write("dgxpx.yaml", "manifests: sprites\noutput: assets\ngen_launcher: sh launch2.sh\n");
+  project.write("launch2.sh", launcher);
+  const RunResult moved = run_ok(project, "build", "");
+  CHECK(moved.summary["ran"]["gen"] == 0);  // each gen command changed, so ninja ran it: a cache hit
+  const int launches = line_count(project, "launched.log");
+  CHECK(project.read(".dgxpx/build.ninja").find("sh launch2.sh $dgxpx step") != std::string::npos);
+  fs::remove_all(project.root() / "assets");
+  const RunResult restored = run_ok(project, "build", "");
+  CHECK(restored.summary["ran"]["gen"] == 0);  // from the cache: the launcher is not called
+  CHECK(line_count(project, "launched.log") == launches);
+}
+
+TEST_CASE("gen_launcher: srun runs each gen step as a Slurm job step, at a cost per step the test prints", "[integration][shard][slurm]") {
+  SlurmCluster cluster;
+  TempProject direct_project, srun_project;
+  write_example_project(direct_project);
+  write_example_project(srun_project);
+  srun_project.write("dgxpx.yaml", srun_project.read("dgxpx.yaml") + "gen_launcher: srun --quit-on-interrupt -n1\n");
+  auto started = std::chrono::steady_clock::now();
+  const RunResult direct = run_ok(direct_project, "build -j 1", cluster.env());
+  const double direct_seconds = seconds_since(started);
+  started = std::chrono::steady_clock::now();
+  const RunResult srun = run_ok(srun_project, "build -j 1", cluster.env());
+  const double srun_seconds = seconds_since(started);
+  const int gen = direct.summary["ran"]["gen"].get<int>();
+  REQUIRE(gen > 0);
+  CHECK(srun.summary["ran"] == direct.summary["ran"]);
+  CHECK(outputs(srun_project) == outputs(direct_project));
+  // Each gen step was a job of its own: slurmctld handed out at least one job id per step.
+  std::system((cluster.env() + " scontrol show config | grep -i '^NEXT_JOB_ID' >'" +
+               (srun_project.root() / "next.id").string() + "'").c_str());
+  const std::string next = srun_project.read("next.id");
+  INFO(next);
+  const size_t eq = next.find('=');
+  REQUIRE(eq != std::string::npos);
+  CHECK(std::stoi(next.substr(eq + 1)) - 1 >= gen);  // ids start at 1
+  std::fprintf(stderr, "gen_launcher srun: %d gen steps, %.2f s with srun, %.2f s without (-j 1): %.3f s per step\n",
+               gen, srun_seconds, direct_seconds, (srun_seconds - direct_seconds) / gen);
 }
