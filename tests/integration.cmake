@@ -34,3 +34,6 @@ target_link_libraries(dgxpx_remote_cache_tests PRIVATE dgxpx_cache)
 # `dgxpx build --shard I/N` over a shared cache folder, over the real nginx as the remote, and in a
 # job array of a one-node Slurm cluster on 127.0.0.1 (scripts/setup.sh installs slurm and munge).
 dgxpx_end_to_end_suite(dgxpx_shard_tests LABELS integration SOURCES integration/shard_build_test.cpp)
+# `dgxpx palette extract`, and a build with the palette it wrote.
+dgxpx_end_to_end_suite(dgxpx_palette_tests LABELS integration SOURCES integration/palette_extract_test.cpp
+  LIBS dgxpx_pixel_core)

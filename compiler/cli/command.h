@@ -63,6 +63,7 @@ CommandBody define_cache(CLI::App&, const GlobalOptions&);
 CommandBody define_gen(CLI::App&, const GlobalOptions&);
 CommandBody define_serve(CLI::App&, const GlobalOptions&);
 CommandBody define_pixelize(CLI::App&, const GlobalOptions&);
+CommandBody define_palette(CLI::App&, const GlobalOptions&);
 CommandBody define_lora(CLI::App&, const GlobalOptions&);
 CommandBody define_compare(CLI::App&, const GlobalOptions&);
 CommandBody define_completion(CLI::App&, const GlobalOptions&);

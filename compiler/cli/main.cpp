@@ -22,6 +22,7 @@ const std::vector<Command>& commands() {
       {"gen", "generate one image with SDXL: --model M --prompt P --seed S ... -o OUT.png (--help)", define_gen},
       {"serve", "run the generation worker in the foreground (builds start one themselves; --help)", define_serve},
       {"pixelize", "pixelize one image: IN.png -o OUT.png [options]", define_pixelize},
+      {"palette", "learn a palette from a game's art: palette extract ART.png... -n N -o OUT.hex", define_palette},
       {"compare", "build as is and with --lora OLD=NEW or --status OLD=NEW, rank assets by change (--json)", define_compare},
       {"lora", "inspect LoRA files: lora info FILE [--json] (metadata, sidecar, trigger words, weight)", define_lora},
       {"completion", "print a bash completion script (source <(dgxpx completion))", define_completion},

@@ -6,6 +6,7 @@ add_library(dgxpx_pixel_core STATIC
   ${CMAKE_CURRENT_LIST_DIR}/palette.cpp
   ${CMAKE_CURRENT_LIST_DIR}/quantize.cpp
   ${CMAKE_CURRENT_LIST_DIR}/kmeans_palette.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/learned_palette.cpp
   ${CMAKE_CURRENT_LIST_DIR}/grid.cpp
   ${CMAKE_CURRENT_LIST_DIR}/downscale.cpp
   ${CMAKE_CURRENT_LIST_DIR}/edge_unmix.cpp
