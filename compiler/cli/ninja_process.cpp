@@ -1,7 +1,6 @@
 #include "compiler/cli/ninja_process.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "compiler/cli/program_run.h"
 #include "compiler/util/error.h"
 
 extern char** environ;
@@ -26,32 +26,20 @@ int run_ninja(const NinjaRun& run, const std::function<void(const std::string&)>
     if (!run.env.count(name)) env_strings.push_back(entry);
   }
   for (const auto& [k, v] : run.env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
+  const std::vector<char*> envp = exec_array(env_strings);
 
   std::vector<std::string> argv_strings = {"ninja"};
   argv_strings.insert(argv_strings.end(), run.args.begin(), run.args.end());
-  std::vector<char*> argv;
-  for (auto& s : argv_strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
+  const std::vector<char*> argv = exec_array(argv_strings);
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
   posix_spawn_file_actions_addchdir_np(&actions, run.directory.c_str());
-  // ninja starts with no signal blocked whatever this process blocks (`dgxpx watch` blocks
-  // SIGINT and SIGTERM to read them from a signalfd), so Ctrl-C still stops a build.
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t no_signals;
-  sigemptyset(&no_signals);
-  posix_spawnattr_setsigmask(&attributes, &no_signals);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
+  const UnblockedSpawnAttributes attributes;  // so that Ctrl-C during `dgxpx watch` stops ninja
   pid_t pid;
-  int rc = ::posix_spawnp(&pid, "ninja", &actions, &attributes, argv.data(), envp.data());
+  int rc = ::posix_spawnp(&pid, "ninja", &actions, attributes.get(), argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
   ::close(pipe_fds[1]);
   if (rc != 0) {
     ::close(pipe_fds[0]);

@@ -16,6 +16,23 @@ extern char** environ;
 
 namespace dgxpx::cli {
 
+UnblockedSpawnAttributes::UnblockedSpawnAttributes() {
+  posix_spawnattr_init(&attributes_);
+  sigset_t no_signals;
+  sigemptyset(&no_signals);
+  posix_spawnattr_setsigmask(&attributes_, &no_signals);
+  posix_spawnattr_setflags(&attributes_, POSIX_SPAWN_SETSIGMASK);
+}
+
+UnblockedSpawnAttributes::~UnblockedSpawnAttributes() { posix_spawnattr_destroy(&attributes_); }
+
+std::vector<char*> exec_array(std::vector<std::string>& strings) {
+  std::vector<char*> array;
+  for (auto& s : strings) array.push_back(s.data());
+  array.push_back(nullptr);
+  return array;
+}
+
 ProgramResult run_program(const std::vector<std::string>& argv_strings) {
   int out_pipe[2], err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) throw util::RuntimeFailure(std::string("pipe: ") + std::strerror(errno));
@@ -25,25 +42,16 @@ ProgramResult run_program(const std::vector<std::string>& argv_strings) {
     throw util::RuntimeFailure(std::string("pipe: ") + std::strerror(errno));
   }
   std::vector<std::string> copies = argv_strings;
-  std::vector<char*> argv;
-  for (auto& s : copies) argv.push_back(s.data());
-  argv.push_back(nullptr);
+  const std::vector<char*> argv = exec_array(copies);
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
-  // `dgxpx slurm --wait` blocks SIGINT and SIGTERM to wait for them; its children must not.
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t no_signals;
-  sigemptyset(&no_signals);
-  posix_spawnattr_setsigmask(&attributes, &no_signals);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
+  const UnblockedSpawnAttributes attributes;
   pid_t pid;
-  const int rc = ::posix_spawnp(&pid, argv[0], &actions, &attributes, argv.data(), environ);
+  const int rc = ::posix_spawnp(&pid, argv[0], &actions, attributes.get(), argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
   if (rc != 0) {

@@ -1,10 +1,30 @@
 #pragma once
 // Runs a program (found on PATH) with an argv, no shell in between, and collects what it
 // printed: for the Slurm client commands (sbatch, scontrol, scancel) that `dgxpx slurm` drives.
+#include <spawn.h>
+
 #include <string>
 #include <vector>
 
 namespace dgxpx::cli {
+
+/// posix_spawn attributes that start a child with no signal blocked, whatever this process
+/// blocks (`dgxpx watch` and `dgxpx slurm --wait` block SIGINT and SIGTERM to read them
+/// themselves), so that Ctrl-C still reaches the child.
+class UnblockedSpawnAttributes {
+ public:
+  UnblockedSpawnAttributes();
+  ~UnblockedSpawnAttributes();
+  UnblockedSpawnAttributes(const UnblockedSpawnAttributes&) = delete;
+  UnblockedSpawnAttributes& operator=(const UnblockedSpawnAttributes&) = delete;
+  const posix_spawnattr_t* get() const { return &attributes_; }
+
+ private:
+  posix_spawnattr_t attributes_;
+};
+
+/// The null-terminated char* array exec wants, pointing into `strings` (which must outlive it).
+std::vector<char*> exec_array(std::vector<std::string>& strings);
 
 struct ProgramResult {
   int exit_status = 0;  // 128+signal when killed
