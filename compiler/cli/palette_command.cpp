@@ -23,27 +23,15 @@ struct PaletteExtractOptions {
   std::string output;  // "": print the .hex text
 };
 
-// The palette in the format its file name asks for: GIMP .gpl, else one rrggbb per line (.hex).
-std::string palette_text(const pixel::Palette& palette, const fs::path& output) {
-  std::string text;
-  const bool gpl = output.extension() == ".gpl";
-  if (gpl) text = "GIMP Palette\nName: " + output.stem().string() + "\nColumns: 8\n#\n";
-  for (const pixel::Rgba& c : palette.colors) {
-    char line[40];
-    if (gpl) std::snprintf(line, sizeof line, "%3d %3d %3d\t%02x%02x%02x\n", c.r, c.g, c.b, c.r, c.g, c.b);
-    else std::snprintf(line, sizeof line, "%02x%02x%02x\n", c.r, c.g, c.b);
-    text += line;
-  }
-  return text;
-}
-
 int run_extract(const PaletteExtractOptions& options) {
   const fs::path output = options.output;
   if (!output.empty() && output.extension() != ".hex" && output.extension() != ".gpl")
     throw util::InputError(util::expected_got("-o: a palette file ending in .hex or .gpl", "'" + options.output + "'"));
   std::vector<fs::path> files(options.images.begin(), options.images.end());
   const pixel::LearnedPalette learned = pixel::learn_palette(files, options.colors);
-  const std::string text = palette_text(learned.palette, output);
+  // In the format the file name asks for: GIMP .gpl, else .hex (also what is printed).
+  const std::string text =
+      pixel::format_palette_text(learned.palette, output.extension() == ".gpl" ? "gpl" : "hex", output.stem().string());
   if (output.empty()) {
     std::fputs(text.c_str(), stdout);
   } else {

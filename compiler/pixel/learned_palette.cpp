@@ -1,6 +1,5 @@
 #include "compiler/pixel/learned_palette.h"
 
-#include <algorithm>
 #include <string>
 
 #include "compiler/pixel/kmeans_palette.h"
@@ -33,11 +32,12 @@ LearnedPalette learn_palette(const std::vector<std::filesystem::path>& files, in
 
   LearnedPalette learned;
   learned.pixels = art.pixels.size();
-  std::vector<uint32_t> keys;
-  keys.reserve(art.pixels.size());
-  for (const Rgba& p : art.pixels) keys.push_back((uint32_t(p.r) << 16) | (uint32_t(p.g) << 8) | p.b);
-  std::sort(keys.begin(), keys.end());
-  learned.distinct = static_cast<size_t>(std::unique(keys.begin(), keys.end()) - keys.begin());
+  std::vector<bool> seen(size_t(1) << 24);  // one bit per RGB colour: no second sort of the pixels
+  for (const Rgba& p : art.pixels) {
+    const uint32_t rgb = (uint32_t(p.r) << 16) | (uint32_t(p.g) << 8) | p.b;
+    learned.distinct += !seen[rgb];
+    seen[rgb] = true;
+  }
   KMeansOptions options;
   options.colors = colors;
   learned.palette = kmeans_palette(art, options);

@@ -306,6 +306,20 @@ std::string to_hex(Rgba color) {
   return out;
 }
 
+std::string format_palette_text(const Palette& palette, std::string_view format, const std::string& name) {
+  const bool gpl = format == "gpl";
+  std::string text = gpl ? "GIMP Palette\nName: " + name + "\nColumns: 8\n#\n" : "";
+  for (const Rgba& c : palette.colors) {
+    if (gpl) {
+      char rgb[16];
+      std::snprintf(rgb, sizeof rgb, "%3d %3d %3d\t", c.r, c.g, c.b);
+      text += rgb;
+    }
+    text += to_hex(c).substr(1) + "\n";
+  }
+  return text;
+}
+
 std::string canonical_colors(const Palette& palette) {
   std::string out;
   for (size_t i = 0; i < palette.colors.size(); ++i) {

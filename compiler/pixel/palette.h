@@ -42,6 +42,10 @@ Palette load_palette_file(const std::filesystem::path& path);
 /// Parses "#rrggbb" or "rrggbb" (alpha 255); nullopt when malformed.
 std::optional<Rgba> parse_hex_color(std::string_view text);
 
+/// The palette as file text that parse_palette_text() reads back: `format` "gpl" (GIMP, with
+/// `name`) or "hex" (one rrggbb per line).
+std::string format_palette_text(const Palette& palette, std::string_view format, const std::string& name);
+
 /// "#rrggbb" for a colour.
 std::string to_hex(Rgba color);
 

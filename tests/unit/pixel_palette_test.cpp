@@ -119,3 +119,12 @@ TEST_CASE("palette files load by extension, PNG palettes included", "[pixel][pal
                Catch::Contains("no colours"));
   std::filesystem::remove_all(hex.parent_path());
 }
+
+TEST_CASE("palette text written as .hex or .gpl parses back to the same colours", "[pixel][palette]") {
+  const dgxpx::pixel::Palette db16 = *dgxpx::pixel::builtin_palette("db16");
+  for (const char* format : {"hex", "gpl"}) {
+    INFO(format);
+    const std::string text = dgxpx::pixel::format_palette_text(db16, format, "db16");
+    CHECK(dgxpx::pixel::parse_palette_text(text, format, "db16." + std::string(format)).colors == db16.colors);
+  }
+}
