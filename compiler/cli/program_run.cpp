@@ -16,12 +16,17 @@ extern char** environ;
 
 namespace dgxpx::cli {
 
-UnblockedSpawnAttributes::UnblockedSpawnAttributes() {
+UnblockedSpawnAttributes::UnblockedSpawnAttributes(bool own_process_group) {
   posix_spawnattr_init(&attributes_);
   sigset_t no_signals;
   sigemptyset(&no_signals);
   posix_spawnattr_setsigmask(&attributes_, &no_signals);
-  posix_spawnattr_setflags(&attributes_, POSIX_SPAWN_SETSIGMASK);
+  short flags = POSIX_SPAWN_SETSIGMASK;
+  if (own_process_group) {
+    posix_spawnattr_setpgroup(&attributes_, 0);  // 0: a new group led by the child
+    flags |= POSIX_SPAWN_SETPGROUP;
+  }
+  posix_spawnattr_setflags(&attributes_, flags);
 }
 
 UnblockedSpawnAttributes::~UnblockedSpawnAttributes() { posix_spawnattr_destroy(&attributes_); }
@@ -48,7 +53,7 @@ ProgramResult run_program(const std::vector<std::string>& argv_strings) {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
-  const UnblockedSpawnAttributes attributes;
+  const UnblockedSpawnAttributes attributes(/*own_process_group=*/true);
   pid_t pid;
   const int rc = ::posix_spawnp(&pid, argv[0], &actions, attributes.get(), argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);

@@ -9,11 +9,12 @@
 namespace dgxpx::cli {
 
 /// posix_spawn attributes that start a child with no signal blocked, whatever this process
-/// blocks (`dgxpx watch` and `dgxpx slurm --wait` block SIGINT and SIGTERM to read them
-/// themselves), so that Ctrl-C still reaches the child.
+/// blocks (`dgxpx watch` and `dgxpx slurm` block SIGINT and SIGTERM to read them themselves),
+/// so that Ctrl-C still reaches the child; or, with `own_process_group`, in a process group of
+/// its own, out of reach of a Ctrl-C or a `kill -- -PGID` meant for this process.
 class UnblockedSpawnAttributes {
  public:
-  UnblockedSpawnAttributes();
+  explicit UnblockedSpawnAttributes(bool own_process_group = false);
   ~UnblockedSpawnAttributes();
   UnblockedSpawnAttributes(const UnblockedSpawnAttributes&) = delete;
   UnblockedSpawnAttributes& operator=(const UnblockedSpawnAttributes&) = delete;
@@ -31,8 +32,10 @@ struct ProgramResult {
   std::string out, err;
 };
 
-/// Runs argv[0] with argv to completion. The child starts with no signal blocked whatever this
-/// process blocks. Throws util::RuntimeFailure naming the program when it cannot be started.
+/// Runs argv[0] with argv to completion, in a process group of its own: the Slurm client
+/// commands are short requests that must finish even when the user stops dgxpx meanwhile
+/// (`dgxpx slurm` reads the stop itself and cancels what was submitted). Throws
+/// util::RuntimeFailure naming the program when it cannot be started.
 ProgramResult run_program(const std::vector<std::string>& argv);
 
 }  // namespace dgxpx::cli

@@ -115,13 +115,44 @@ JobState job_state(const std::string& id) {
   return state;
 }
 
-// Polls both jobs until they ended; SIGINT or SIGTERM cancels them.
-int wait_for_jobs(const std::string& array_id, const std::string& final_id) {
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  ::sigprocmask(SIG_BLOCK, &stop_signals, nullptr);
+// Ctrl-C and SIGTERM, held from before the first sbatch to the end and read here, so that a stop
+// mid-command never leaves a submitted job behind: dgxpx finishes the Slurm command (which runs
+// in its own process group, out of the stop's reach) and then cancels what it submitted.
+class StopRequests {
+ public:
+  StopRequests() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    ::sigprocmask(SIG_BLOCK, &set_, &previous_);
+  }
+  // A stop that came while cancelling (a second Ctrl-C), or after the jobs ended, has nothing
+  // left to stop: consumed here, not delivered (and fatal) on unblocking.
+  ~StopRequests() {
+    while (requested()) {
+    }
+    ::sigprocmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  StopRequests(const StopRequests&) = delete;
+  StopRequests& operator=(const StopRequests&) = delete;
+  /// Waits up to `timeout` for a stop; true when one came (it is consumed).
+  bool wait(const timespec& timeout) { return ::sigtimedwait(&set_, nullptr, &timeout) > 0; }
+  bool requested() { return wait({0, 0}); }
+
+ private:
+  sigset_t set_, previous_;
+};
+
+int cancel_on_stop(const std::vector<std::string>& ids) {
+  std::string names;
+  for (const std::string& id : ids) names += (names.empty() ? "" : " and ") + id;
+  std::fprintf(stderr, "interrupted: cancelling job%s %s\n", ids.size() > 1 ? "s" : "", names.c_str());
+  cancel(ids);
+  return kExitInterrupted;
+}
+
+// Polls both jobs until they ended; a stop cancels them.
+int wait_for_jobs(StopRequests& stop, const std::string& array_id, const std::string& final_id) {
   const timespec poll_interval{0, 500'000'000};
   while (true) {
     const JobState final_job = job_state(final_id);
@@ -130,11 +161,7 @@ int wait_for_jobs(const std::string& array_id, const std::string& final_id) {
       return final_job.succeeded ? kExitOk : kExitBuildFailed;
     }
     std::fflush(stdout);
-    if (::sigtimedwait(&stop_signals, nullptr, &poll_interval) > 0) {
-      std::fprintf(stderr, "interrupted: cancelling jobs %s and %s\n", array_id.c_str(), final_id.c_str());
-      cancel({array_id, final_id});
-      return kExitInterrupted;
-    }
+    if (stop.wait(poll_interval)) return cancel_on_stop({array_id, final_id});
   }
 }
 
@@ -143,6 +170,7 @@ int run_slurm(const GlobalOptions& global, const SlurmOptions& options) {
   const fs::path root = fs::absolute(project.root);
   const fs::path logs = fs::absolute(project.state_dir) / "slurm";
   fs::create_directories(logs);
+  StopRequests stop;
   const std::string dgxpx = shell_word(self_command()) + " -C " + shell_word(root.string());
 
   std::vector<std::string> array_args = common_sbatch_args(options, root);
@@ -153,6 +181,8 @@ int run_slurm(const GlobalOptions& global, const SlurmOptions& options) {
   const std::string array_id = submit(array_args);
   std::printf("shard array job %s (%d shards): logs %s\n", array_id.c_str(), options.shards,
               (logs / ("shard-" + array_id + "_<i>.out")).c_str());
+  std::fflush(stdout);
+  if (stop.requested()) return cancel_on_stop({array_id});
 
   std::vector<std::string> final_args = common_sbatch_args(options, root);
   final_args.insert(final_args.end(), {"--dependency=afterany:" + array_id, "--kill-on-invalid-dep=yes",
@@ -168,7 +198,8 @@ int run_slurm(const GlobalOptions& global, const SlurmOptions& options) {
   std::printf("final build job %s (after %s): log %s\n", final_id.c_str(), array_id.c_str(),
               (logs / ("final-" + final_id + ".out")).c_str());
   std::fflush(stdout);
-  return options.wait ? wait_for_jobs(array_id, final_id) : kExitOk;
+  if (stop.requested()) return cancel_on_stop({array_id, final_id});
+  return options.wait ? wait_for_jobs(stop, array_id, final_id) : kExitOk;
 }
 
 }  // namespace

@@ -42,6 +42,52 @@ std::map<std::string, std::string> outputs(const TempProject& p) {
   return files;
 }
 
+std::string which(const std::string& tool) {
+  FILE* pipe = ::popen(("command -v " + tool).c_str(), "r");
+  char line[4096] = {};
+  const bool found = pipe && std::fgets(line, sizeof line, pipe) != nullptr;
+  if (pipe) ::pclose(pipe);
+  std::string path = found ? line : "";
+  if (!path.empty() && path.back() == '\n') path.pop_back();
+  REQUIRE_FALSE(path.empty());
+  return path;
+}
+
+struct StoppedRun {
+  int exit_code = -1;
+  int jobs_named = 0;      // "... job ID" lines it printed
+  std::string jobs_left;   // squeue's pending or running jobs afterwards
+  std::string log;         // what it printed, and squeue
+};
+
+/// Runs `dgxpx slurm --wait` (jobs held back by --begin) as its own process group with the
+/// Slurm tools in `shims` first on PATH, sends SIGTERM to the group once stdout holds `after`
+/// ("" for: 0.5 s after the start), and again 0.3 s later, as a second Ctrl-C would.
+StoppedRun stop_dgxpx_slurm(const TempProject& project, const SlurmCluster& cluster, const TempProject& shims,
+                            const std::string& after) {
+  const fs::path out = shims.root() / "run.out", err = shims.root() / "run.err", rc = shims.root() / "run.rc";
+  for (const fs::path& f : {out, err, rc}) fs::remove(f);
+  const std::string wait_for_start = after.empty()
+      ? "sleep 0.5\n"
+      : "i=0; until grep -q '" + after + "' '" + out.string() + "' || [ $i -ge 600 ]; do sleep 0.1; i=$((i+1)); done\n";
+  shims.write("run.sh", "chmod +x '" + shims.root().string() + "'/sbatch '" + shims.root().string() + "'/scancel\n" +
+                            "cd '" + project.root().string() + "'\nexport " + cluster.env() + " PATH='" +
+                            shims.root().string() + "':\"$PATH\"\n" + "setsid '" DGXPX_BINARY "' slurm --shards 2 --sbatch-arg=--begin=now+600 --wait >'" +
+                            out.string() + "' 2>'" + err.string() + "' &\npid=$!\n" + wait_for_start +
+                            "kill -s TERM -- -$pid\nsleep 0.3\nkill -s TERM -- -$pid 2>/dev/null\nwait $pid\necho $? >'" +
+                            rc.string() + "'\n");
+  std::system(("sh '" + (shims.root() / "run.sh").string() + "'").c_str());
+  StoppedRun run;
+  run.exit_code = std::atoi(shims.read("run.rc").c_str());
+  const std::string printed = shims.read("run.out");
+  for (size_t at = printed.find(" job "); at != std::string::npos; at = printed.find(" job ", at + 1)) ++run.jobs_named;
+  std::system((cluster.env() + " squeue -h -t PENDING,RUNNING,CONFIGURING,COMPLETING -o '%i %T' >'" +
+               (shims.root() / "left").string() + "' 2>&1").c_str());
+  run.jobs_left = shims.read("left");
+  run.log = "stdout: " + printed + "\nstderr: " + shims.read("run.err") + "\nsqueue: " + run.jobs_left;
+  return run;
+}
+
 /// The example project plus a generated one: characters at several sizes and seeds, so that
 /// there are more batch groups than shards and groups larger than a shard's range.
 void write_sharded_project(const TempProject& p, const std::string& settings) {
@@ -320,22 +366,22 @@ TEST_CASE("dgxpx slurm --wait submits the shard array and a final build and retu
   CHECK(failed.exit_code == 1);
   CHECK(failed.out.find("failed") != std::string::npos);
 
-  // SIGTERM while waiting cancels both jobs (held back by --begin, still pending) and exits 130.
-  const RunResult stopped = project.dgxpx("slurm --shards 2 --sbatch-arg=--begin=now+600 --wait",
-                                          cluster.env() + " timeout --preserve-status -s TERM 3");
-  INFO("stdout: " << stopped.out << "\nstderr: " << stopped.err);
-  CHECK(stopped.exit_code == 130);
-  for (const std::string words : {"shard array job ", "final build job "}) {
-    const size_t at = stopped.out.find(words);
-    REQUIRE(at != std::string::npos);
-    const std::string id = stopped.out.substr(at + words.size(), stopped.out.find(' ', at + words.size()) - at - words.size());
-    const fs::path state = holder.root() / ("state-" + id);
-    std::system((cluster.env() + " scontrol -o show job " + id + " >'" + state.string() + "' 2>&1").c_str());
-    const std::string text = holder.read("state-" + id);
-    INFO(text);
-    CHECK(text.find("JobState=CANCELLED") != std::string::npos);
-    CHECK(text.find("JobState=PENDING") == std::string::npos);
-  }
+  // Stops: each leaves exit 130 and no job of this cluster pending or running.
+  TempProject shims;
+  for (const char* tool : {"sbatch", "scancel"})  // the real tools, a second late: a stop lands mid-command
+    shims.write(tool, std::string("#!/bin/sh\nsleep 1\nexec '") + which(tool) + "' \"$@\"\n");
+  // SIGTERM to the whole process group while waiting, and again while scancel cancels both jobs.
+  const StoppedRun waiting = stop_dgxpx_slurm(project, cluster, shims, "final build job ");
+  INFO(waiting.log);
+  CHECK(waiting.exit_code == 130);
+  CHECK(waiting.jobs_named == 2);
+  CHECK(waiting.jobs_left.empty());
+  // SIGTERM while the first sbatch submits: the array it submitted is cancelled, no final job.
+  const StoppedRun submitting = stop_dgxpx_slurm(project, cluster, shims, "");
+  INFO(submitting.log);
+  CHECK(submitting.exit_code == 130);
+  CHECK(submitting.jobs_named == 1);
+  CHECK(submitting.jobs_left.empty());
 }
 
 TEST_CASE("a bad --shard is a usage error that writes nothing", "[integration][shard]") {
