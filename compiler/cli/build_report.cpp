@@ -77,6 +77,9 @@ void write_build_report(const Planned& planned, const std::vector<plan::AssetRec
 
   std::vector<report::ReportEntry> entries;
   for (const auto& record : planned.plan.records) {
+    std::string asset_seed;
+    for (const auto& setting : record.settings)
+      if (setting.name == "seed") asset_seed = setting.value;
     const plan::StepRecord* gen = nullptr;
     for (const auto& step : record.steps) {
       if (step.kind == plan::StepKind::gen) gen = &step;
@@ -89,6 +92,7 @@ void write_build_report(const Planned& planned, const std::vector<plan::AssetRec
           e.image_path = relative_to(report_dir, project.root / s->second->outputs.front());
           e.regenerated = activity.touched.count("pack " + record.asset) > 0;
           e.key = step.key.hex();
+          e.asset_seed = asset_seed;
           if (e.regenerated) e.notes.push_back(why_rebuilt(record, previous_records));
           for (const auto& output : s->second->outputs) {
             const bool atlas = output.size() > 5 && output.compare(output.size() - 5, 5, ".json") == 0 &&
@@ -106,6 +110,7 @@ void write_build_report(const Planned& planned, const std::vector<plan::AssetRec
       e.image_path = relative_to(report_dir, project.state_dir / "pixel" / (step.key.hex() + ".png"));
       e.regenerated = activity.touched.count("pixel " + step.name) || activity.touched.count("gen " + gen->name);
       e.key = step.key.hex();
+      e.asset_seed = asset_seed;
       for (const auto& f : gen->fields) {
         if (f.name == "prompt") e.prompt = f.value;
         if (f.name == "negative") e.negative_prompt = f.value;

@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kMagic = "dgxpx-plan-cache 2\n";
+constexpr std::string_view kMagic = "dgxpx-plan-cache 3\n";
 constexpr std::string_view kEntrySuffix = ".plan";
 
 constexpr size_t kAnyLength = UINT32_MAX;
@@ -66,6 +66,11 @@ std::string encode_payload(const FilePlan& plan) {
     put_str(out, asset.record.asset);
     put_str(out, asset.record.kind);
     util::put_digest(out, asset.record.digest);
+    util::put_uint(out, asset.record.settings.size(), 4);
+    for (const auto& f : asset.record.settings) {
+      put_str(out, f.name);
+      put_str(out, f.value);
+    }
     util::put_uint(out, asset.steps.size(), 4);
     for (size_t i = 0; i < asset.steps.size(); ++i) {
       const Step& step = asset.steps[i];
@@ -110,6 +115,11 @@ std::optional<FilePlan> decode_payload(std::string_view payload, const std::stri
     asset.record.kind = read_str(r);
     asset.record.digest = r.digest("record digest");
     asset.record.fields_loaded = fields == RecordFields::decode;
+    asset.record.settings.resize(r.count(4, "setting count"));
+    for (auto& f : asset.record.settings) {
+      f.name = read_str(r);
+      f.value = read_str(r);
+    }
     const uint64_t steps = r.count(4, "step count");
     asset.steps.reserve(steps);
     asset.record.steps.reserve(steps);

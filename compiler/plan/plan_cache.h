@@ -28,7 +28,7 @@
 namespace dgxpx::plan {
 
 /// Version of the grammar above; part of every key.
-inline constexpr int kPlanCacheFormat = 2;
+inline constexpr int kPlanCacheFormat = 3;
 
 /// Key of one manifest file's entry: the context digest, the file's path as shown in errors
 /// and its bytes.

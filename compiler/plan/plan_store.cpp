@@ -51,6 +51,8 @@ std::optional<AssetRecord> record_from_json(const json& j) {
       step.fields.push_back({f.at(0).get<std::string>(), f.at(1).get<std::string>(), f.at(2).get<std::string>()});
     r.steps.push_back(std::move(step));
   }
+  if (const auto settings = j.find("settings"); settings != j.end() && settings->is_array())
+    for (const auto& f : *settings) r.settings.push_back({f.at(0).get<std::string>(), f.at(1).get<std::string>(), ""});
   return r;
 }
 
@@ -69,11 +71,20 @@ std::string stamp_text(const std::vector<fs::path>& inputs, const std::string& d
   return out;
 }
 
+json settings_json(const AssetRecord& r) {
+  json settings = json::array();
+  for (const auto& f : r.settings) settings.push_back({f.name, f.value});
+  return settings;
+}
+
 json changes_json(const std::vector<FieldChange>& changes) {
   json out = json::array();
-  for (const auto& c : changes)
-    out.push_back({{"kind", to_string(c.kind)}, {"step", c.step}, {"what", static_cast<int>(c.what)},
-                   {"field", c.field}, {"before", c.before}, {"after", c.after}});
+  for (const auto& c : changes) {
+    json change = {{"kind", to_string(c.kind)}, {"step", c.step}, {"what", static_cast<int>(c.what)},
+                   {"field", c.field}, {"before", c.before}, {"after", c.after}};
+    if (c.asset_setting) change["setting"] = true;
+    out.push_back(std::move(change));
+  }
   return out;
 }
 
@@ -87,7 +98,7 @@ std::vector<FieldChange> changes_from_json(const json& j) {
     const int what = c.value("what", -1);
     if (!kind || what < 0 || what > static_cast<int>(FieldChange::What::key_format)) continue;
     changes.push_back({*kind, c.value("step", ""), static_cast<FieldChange::What>(what), c.value("field", ""),
-                       c.value("before", ""), c.value("after", "")});
+                       c.value("before", ""), c.value("after", ""), c.value("setting", false)});
   }
   return changes;
 }
@@ -216,7 +227,7 @@ PlanWriteResult write_plan(const manifest::Workspace& ws, const Plan& plan, cons
     // No key changed (only what explain shows, or the index format): the last reasons still hold.
     if (changes.empty() && before) changes = before->last_changes;
     json file = {{"asset", record.asset}, {"kind", record.kind}, {"steps", record_steps_json(record)},
-                 {"last_changes", changes_json(changes)}};
+                 {"settings", settings_json(record)}, {"last_changes", changes_json(changes)}};
     util::write_file_atomic(record_path(project, record.asset), file.dump(1));
     ++result.assets_changed;
   }

@@ -45,10 +45,21 @@ util::Digest record_digest(const AssetRecord& record) {
     h.add("fields", static_cast<int64_t>(step.fields.size()));
     for (const auto& f : step.fields) h.add(f.name, f.value).add("display", f.display);
   }
+  h.add("settings", static_cast<int64_t>(record.settings.size()));
+  for (const auto& f : record.settings) h.add(f.name, f.value);
   return h.finish();
 }
 
 namespace {
+
+// The asset's scalar fields as written (defaults filled in) and its preset's name.
+std::vector<KeyField> asset_settings(const manifest::Asset& asset) {
+  std::vector<KeyField> settings;
+  if (!asset.preset_name.empty()) settings.push_back({"preset", asset.preset_name, ""});
+  for (const auto& [name, value] : asset.fields.entries)
+    if (value.type == manifest::Value::Type::scalar) settings.push_back({name, value.scalar, ""});
+  return settings;
+}
 
 // Plans assets one by one; nothing here looks across assets (assemble_plan does).
 class AssetPlanner {
@@ -60,8 +71,9 @@ class AssetPlanner {
   PlannedAsset plan(const manifest::Asset& asset, std::map<std::string, util::Digest>& files_used,
                     std::map<std::string, util::Digest>& folders_listed) {
     const manifest::Preset& style = asset.style;
-    PlannedAsset planned{asset.where, asset.name_where, {asset.name, asset.kind, {}, {}}, {}};
+    PlannedAsset planned{asset.where, asset.name_where, {asset.name, asset.kind, {}, {}, {}}, {}};
     AssetRecord& record = planned.record;
+    record.settings = asset_settings(asset);
     std::vector<Frame> frames = expand_frames(asset);
     if (frames.empty()) throw util::InputError(asset.where, "asset '" + asset.name + "' expands to no frames");
 

@@ -45,6 +45,9 @@ struct AssetRecord {
   std::string asset;
   std::string kind;
   std::vector<StepRecord> steps;
+  /// The asset's own top-level settings as its manifest gives them (`seed: 77`, `preset`), in
+  /// no key: what a rebuild's reason quotes ("seed 77 → 78") where steps hold derived values.
+  std::vector<KeyField> settings;
   util::Digest digest;  // record_digest() of the above: records.index compares it
   /// False when the steps' fields were left out (read from the plan cache for a build that
   /// only needs keys), which the planner does only for a record that records.index and its

@@ -120,6 +120,9 @@ std::string change_signature(const FieldChange& c) {
 
 std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
+// A value short enough to quote whole in a one-line reason.
+bool is_short_line(const std::string& s) { return s.size() <= 24 && s.find('\n') == std::string::npos; }
+
 std::string change_body(const FieldChange& c) {
   using What = FieldChange::What;
   switch (c.what) {
@@ -168,10 +171,12 @@ std::string field_label(const FieldChange& c) {
 
 bool FieldChange::operator==(const FieldChange& o) const {
   return kind == o.kind && step == o.step && what == o.what && field == o.field && before == o.before &&
-         after == o.after;
+         after == o.after && asset_setting == o.asset_setting;
 }
 
-std::string FieldChange::text() const { return std::string(to_string(kind)) + " " + step + ": " + change_body(*this); }
+std::string FieldChange::text() const {
+  return std::string(asset_setting ? "asset" : to_string(kind)) + " " + step + ": " + change_body(*this);
+}
 
 std::string word_diff(const std::string& before, const std::string& after) {
   const auto runs = diff_words(words(before), words(after));
@@ -209,6 +214,17 @@ std::vector<FieldChange> diff_records(const AssetRecord* before, const AssetReco
       if (!seen.count(f.name)) changes.push_back({s.kind, s.name, What::removed, f.name, f.shown(), ""});
     if (changes.size() == count) changes.push_back({s.kind, s.name, What::key_format, "", "", ""});
   }
+  if (!before || changes.empty()) return changes;
+  // Settings that changed value (one a record of an older dgxpx lacks is no change of the user's).
+  std::map<std::string, std::string> old_settings;
+  for (const auto& f : before->settings) old_settings[f.name] = f.value;
+  std::vector<FieldChange> settings;
+  for (const auto& f : now.settings) {
+    auto old = old_settings.find(f.name);
+    if (old != old_settings.end() && old->second != f.value)
+      settings.push_back({StepKind::gen, now.asset, What::changed, f.name, old->second, f.value, true});
+  }
+  changes.insert(changes.begin(), settings.begin(), settings.end());
   return changes;
 }
 
@@ -217,10 +233,14 @@ std::string summarize_changes(const std::vector<FieldChange>& changes, const std
   // label → frames it touched (or the asset itself for pack-level fields), in first-seen order
   std::vector<std::string> order;
   std::map<std::string, std::set<std::string>> frames;
+  std::vector<std::pair<std::string, std::string>> quoted_settings;  // field, "seed 77 → 78"
   std::set<std::string> new_frames;
   bool format_changed = false;
+  for (const auto& c : changes)
+    if (c.asset_setting && c.what == What::changed && is_short_line(c.before) && is_short_line(c.after))
+      quoted_settings.emplace_back(c.field, c.field + " " + c.before + " → " + c.after);
   for (const auto& c : changes) {
-    if (inherited(c)) continue;
+    if (inherited(c) || c.asset_setting) continue;
     if (c.what == What::key_format) {
       format_changed = true;
       continue;
@@ -248,10 +268,19 @@ std::string summarize_changes(const std::vector<FieldChange>& changes, const std
     for (const auto& g : groups) out += (out.empty() ? "" : ", ") + g;
     return " of " + out;
   };
+  // A quoted setting stands in for the step field of its name ("seed 77 → 78 (all frames)");
+  // one no step field is named after (preset) leads on its own.
   std::vector<std::string> parts;
+  std::map<std::string, std::string> quoted_for_label;
+  for (const auto& [field, text] : quoted_settings) {
+    if (frames.count(field)) quoted_for_label[field] = text;
+    else parts.push_back(text);
+  }
   for (const auto& label : order) {
     const std::string w = where(frames[label]);
-    if (w.rfind(" of ", 0) == 0) parts.push_back(label + w + " changed");
+    if (auto quoted = quoted_for_label.find(label); quoted != quoted_for_label.end())
+      parts.push_back(quoted->second + w);
+    else if (w.rfind(" of ", 0) == 0) parts.push_back(label + w + " changed");
     else parts.push_back(label + " changed" + w);
   }
   if (!new_frames.empty()) {
@@ -287,7 +316,8 @@ std::vector<std::string> describe_changes(const std::vector<FieldChange>& change
     const size_t shown = std::min<size_t>(members.size(), 3);
     for (size_t i = 0; i < shown; ++i) steps += (i ? ", " : "") + frame_of(members[i]->step, asset);
     if (members.size() > shown) steps += " (+" + std::to_string(members.size() - shown) + " more)";
-    lines.push_back(std::string(to_string(members[0]->kind)) + " " + steps + ": " + change_body(*members[0]));
+    const char* where = members[0]->asset_setting ? "asset" : to_string(members[0]->kind);
+    lines.push_back(std::string(where) + " " + steps + ": " + change_body(*members[0]));
   }
   if (follow_on > 0)
     lines.push_back("and " + std::to_string(follow_on) + " pixel and pack step" + (follow_on == 1 ? "" : "s") +

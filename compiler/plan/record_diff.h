@@ -16,6 +16,9 @@ struct FieldChange {
   What what = What::changed;
   std::string field;  // "prompt", "lora[0]"; "" for new_step and key_format
   std::string before, after;  // the fields' shown values ("" where not applicable)
+  /// A setting of the asset as its manifest gives it (AssetRecord::settings), not a step's
+  /// field; `step` is then the asset. Only `changed`, and only beside a step's change.
+  bool asset_setting = false;
 
   /// One line: "gen hero/idle/down/0: prompt changed: …standing idle, [-breathing-] {+slowly+}…".
   std::string text() const;
@@ -23,11 +26,13 @@ struct FieldChange {
 };
 
 /// What differs between each step of `now` and the step of the same kind and name in `before`
-/// (every step is new when `before` is null); empty when no key changed.
+/// (every step is new when `before` is null), and, when some key changed, which of the asset's
+/// settings changed, first; empty when no key changed.
 std::vector<FieldChange> diff_records(const AssetRecord* before, const AssetRecord& now);
 
-/// A one-line summary of an asset's changes: "prompt of idle changed", "seed changed (all
-/// frames)", "lora style.safetensors changed; 4 new frames (run)". `frame_count` is how many
+/// A one-line summary of an asset's changes: "prompt of idle changed", "seed 77 → 78 (all
+/// frames)", "lora style.safetensors changed; 4 new frames (run)". A setting's old and new
+/// values are quoted when short, and take the place of the step field of the same name. `frame_count` is how many
 /// frames the asset has now. Changes a pack step merely inherits from its frames are left out.
 std::string summarize_changes(const std::vector<FieldChange>& changes, const std::string& asset, size_t frame_count);
 

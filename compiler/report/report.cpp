@@ -148,7 +148,13 @@ void write_entry(std::ostringstream& out, const ReportEntry& e, size_t index, co
   if (!e.prompt.empty()) out << "<dt>prompt</dt><dd class=\"prompt\">" << html_escape(e.prompt) << "</dd>";
   if (!e.negative_prompt.empty())
     out << "<dt>negative</dt><dd class=\"negative\">" << html_escape(e.negative_prompt) << "</dd>";
-  if (e.seed) out << "<dt>seed</dt><dd class=\"seed\">" << *e.seed << "</dd>";
+  if (!e.asset_seed.empty()) {
+    out << "<dt>seed</dt><dd class=\"seed\">" << html_escape(e.asset_seed);
+    if (e.seed) out << " <span class=\"frame-seed\">(frame seed " << *e.seed << ")</span>";
+    out << "</dd>";
+  } else if (e.seed) {
+    out << "<dt>seed</dt><dd class=\"seed\">" << *e.seed << "</dd>";
+  }
   if (!e.key.empty()) out << "<dt>key</dt><dd class=\"key\"><code>" << html_escape(e.key) << "</code></dd>";
   for (const std::string& note : e.notes) out << "<dt>note</dt><dd class=\"note\">" << html_escape(note) << "</dd>";
   out << "</dl>\n</article>\n";

@@ -36,7 +36,8 @@ struct ReportEntry {
   bool from_cache = false;   // with regenerated: it came from the cache instead of running
   std::string prompt;           // empty: not shown (e.g. sheets)
   std::string negative_prompt;  // empty: not shown
-  std::optional<int64_t> seed;
+  std::optional<int64_t> seed;   // the frame's own seed (sprites), derived from the asset's
+  std::string asset_seed;        // the seed the manifest gives the asset; empty: none
   std::string key;  // the step key (hex)
   /// Optional free-form lines, e.g. why it rebuilt ("prompt changed").
   std::vector<std::string> notes;

@@ -116,6 +116,46 @@ TEST_CASE("status and build -n plan in memory, name the assets and why, and writ
   CHECK_THAT(p.dgxpx("status").out, Catch::StartsWith("up to date"));
 }
 
+TEST_CASE("a changed seed reads old to new in status, explain and the report, which shows the manifest's seed", "[integration][loop]") {
+  TempProject p;
+  write_example_project(p);
+  // Every manifest with a top-level seed: bump each, one at a time.
+  std::vector<std::pair<std::string, long long>> seeded;  // file, seed
+  for (const auto& e : fs::directory_iterator(p.root() / "sprites")) {
+    const std::string file = "sprites/" + e.path().filename().string(), text = p.read(file);
+    const size_t at = text.rfind("\nseed: ", 0) == 0 ? 0 : text.find("\nseed: ");
+    if (at != std::string::npos) seeded.emplace_back(file, std::stoll(text.substr(at + 7)));
+  }
+  REQUIRE_FALSE(seeded.empty());
+  build(p);
+  for (const auto& [file, seed] : seeded) {
+    const std::string text = p.read(file);
+    const std::string name = text.substr(text.find("name: ") + 6, text.find('\n', text.find("name: ")) - text.find("name: ") - 6);
+    const std::string old_seed = std::to_string(seed), new_seed = std::to_string(seed + 1);
+    INFO(file << ": " << name << " seed " << old_seed << " → " << new_seed);
+    replace_in(p, file, "\nseed: " + old_seed, "\nseed: " + new_seed);
+    const std::string reason = "seed " + old_seed + " → " + new_seed + " (all frames)";
+    RunResult status = p.dgxpx("status --json");
+    INFO(status.out << status.err);
+    REQUIRE(status.summary["assets"].size() == 1);
+    CHECK(status.summary["assets"][0]["asset"] == name);
+    CHECK(status.summary["assets"][0]["reason"] == reason);
+    CHECK_THAT(p.dgxpx("explain " + name).out, Catch::Contains("asset " + name + ": seed changed: '" + old_seed + "' → '" + new_seed + "'"));
+    build(p);
+    const std::string report = p.read(".dgxpx/report/index.html");
+    const size_t card = report.find("data-asset=\"" + name + "\"");
+    REQUIRE(card != std::string::npos);
+    const std::string sheet_card = report.substr(card, report.find("</article>", card) - card);
+    CHECK_THAT(sheet_card, Catch::Contains("<dd class=\"note\">" + reason + "</dd>"));
+    CHECK_THAT(sheet_card, Catch::Contains("<dd class=\"seed\">" + new_seed + "</dd>"));
+    // Its sprites show the manifest's seed and the frame's own.
+    const size_t sprite = report.find("data-asset=\"" + name + "/");
+    REQUIRE(sprite != std::string::npos);
+    CHECK(report.find("<dd class=\"seed\">" + new_seed + " <span class=\"frame-seed\">(frame seed ", sprite) != std::string::npos);
+    CHECK_THAT(p.dgxpx("explain " + name).out, Catch::Contains("because, when it was last planned: " + reason));
+  }
+}
+
 TEST_CASE("a question about an unknown asset exits 2 and writes nothing", "[integration][loop]") {
   TempProject p;
   write_example_project(p);

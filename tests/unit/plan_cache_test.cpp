@@ -35,6 +35,7 @@ static FilePlan sample_plan() {
   asset.record.steps[0].fields = {{"prompt", "pixel art, a knight — walking ✓", ""}, {"lora[0]", "abc x0.8", "loras/style abc x0.8"}};
   asset.record.steps[1].fields = {{"palette", "def", "palettes/warm.hex def"}, {"outline", "none", ""}};
   asset.record.steps[2].fields = {{"frames", "1", ""}};
+  asset.record.settings = {{"preset", "pixel-hero", ""}, {"seed", "77", ""}};
   asset.record.digest = plan::record_digest(asset.record);
   file.assets.push_back(asset);
   plan::PlannedAsset second = asset;  // a second asset, to check counts line up
@@ -56,6 +57,11 @@ static void check_equal(const FilePlan& a, const FilePlan& b) {
     CHECK(x.record.asset == y.record.asset);
     CHECK(x.record.kind == y.record.kind);
     CHECK(x.record.digest == y.record.digest);
+    REQUIRE(x.record.settings.size() == y.record.settings.size());
+    for (size_t s = 0; s < x.record.settings.size(); ++s) {
+      CHECK(x.record.settings[s].name == y.record.settings[s].name);
+      CHECK(x.record.settings[s].value == y.record.settings[s].value);
+    }
     CHECK(plan::record_digest(y.record) == y.record.digest);  // every field came back
     REQUIRE(x.steps.size() == y.steps.size());
     for (size_t s = 0; s < x.steps.size(); ++s) {

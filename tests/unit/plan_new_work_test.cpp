@@ -60,7 +60,7 @@ Sample sample() {
   add_step(StepKind::pixel, "c/icon", "pixel c");
   add_step(StepKind::pack, "c", "pack c");
   auto record = [](const std::string& asset, std::vector<std::pair<StepKind, std::string>> steps) {
-    plan::AssetRecord r{asset, "items", {}, {}};
+    plan::AssetRecord r{asset, "items", {}, {}, {}};
     for (const auto& [kind, key_text] : steps) r.steps.push_back({kind, asset, key_of(key_text), {}});
     return r;
   };

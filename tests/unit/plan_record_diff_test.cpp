@@ -2,7 +2,10 @@
 // summarize_changes names the field and the part of the asset it touched.
 #include <catch2/catch.hpp>
 
+#include <functional>
+
 #include "compiler/plan/record_diff.h"
+#include "compiler/util/hash.h"
 
 using namespace dgxpx::plan;
 
@@ -50,4 +53,51 @@ TEST_CASE("a pack frame whose pixel key alone changed follows from its frame, no
   const std::vector<FieldChange> moved = {{StepKind::pack, "hero", FieldChange::What::changed, "frame walk/down/0",
                                            "pixel 0ea5a21728c1" + place, "pixel 0ea5a21728c1 row=walk/down tag=walk duration=90"}};
   CHECK(summarize_changes(moved, "hero", 4) == "place or duration of walk changed");
+}
+
+namespace {
+
+// An asset record of `frames` gen steps whose seeds derive from the manifest's seed.
+AssetRecord seeded_record(const std::string& seed, const std::string& preset, int frames, const std::string& size) {
+  AssetRecord r{"slime", "character", {}, {{"preset", preset, ""}, {"seed", seed, ""}, {"prompt", "a green slime", ""}}, {}};
+  for (int i = 0; i < frames; ++i) {
+    const std::string frame_seed = std::to_string(std::hash<std::string>{}(seed + ":" + std::to_string(i)) % 100000);
+    r.steps.push_back({StepKind::gen, "slime/bounce/down/" + std::to_string(i),
+                       dgxpx::util::digest_bytes(seed + preset + size + std::to_string(i)),
+                       {{"seed", frame_seed, ""}, {"size", size, ""}}});
+  }
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("a changed manifest setting is quoted old to new in place of the derived field it explains", "[plan][diff]") {
+  const AssetRecord before = seeded_record("77", "pixel-hero", 4, "128x128");
+  const AssetRecord after = seeded_record("78", "pixel-hero", 4, "128x128");
+  const auto changes = diff_records(&before, after);
+  REQUIRE_FALSE(changes.empty());
+  CHECK(changes.front().asset_setting);
+  CHECK(changes.front().text() == "asset slime: seed changed: '77' → '78'");
+  CHECK(summarize_changes(changes, "slime", 4) == "seed 77 → 78 (all frames)");
+  const auto lines = describe_changes(changes, "slime");
+  REQUIRE_FALSE(lines.empty());
+  CHECK(lines.front() == "asset slime: seed changed: '77' → '78'");
+
+  // A setting no step field is named after leads on its own; the fields it changed follow.
+  const AssetRecord bigger = seeded_record("77", "pixel-big", 4, "256x256");
+  CHECK(summarize_changes(diff_records(&before, bigger), "slime", 4) == "preset pixel-hero → pixel-big; size changed (all frames)");
+
+  // A long value is not quoted: the step field's own summary stands.
+  AssetRecord long_before = before, long_after = after;
+  long_before.settings[1].value = std::string(40, '1');
+  long_after.settings[1].value = std::string(40, '2');
+  CHECK(summarize_changes(diff_records(&long_before, long_after), "slime", 4) == "seed changed (all frames)");
+
+  // A setting that moved no key is no reason; nor is one an older record lacks.
+  AssetRecord unused = before;
+  unused.settings[2].value = "a blue slime";
+  CHECK(diff_records(&before, unused).empty());
+  AssetRecord old_format = before;
+  old_format.settings.clear();
+  for (const auto& c : diff_records(&old_format, after)) CHECK_FALSE(c.asset_setting);
 }

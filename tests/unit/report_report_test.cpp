@@ -218,12 +218,20 @@ TEST_CASE("report: what changed comes first in its group, and a scriptless chang
   calm.kind = changed.kind = "character sheets";
   changed.asset = "hero";
   changed.regenerated = true;
-  changed.notes = {"seed changed (all frames)"};
+  changed.notes = {"seed 77 → 78 (all frames)"};
+  changed.asset_seed = "78";
   calm.image_path = changed.image_path = "x.png";
-  const std::string html = render_report_html(BuildSummary{}, {calm, changed}, fake_sizer({}));
+  ReportEntry sprite = calm;
+  sprite.asset = "slime/bounce/down/0";
+  sprite.asset_seed = "77";
+  sprite.seed = 1624216862;
+  const std::string html = render_report_html(BuildSummary{}, {calm, changed, sprite}, fake_sizer({}));
   // manifest order is slime, hero; hero changed, so it is shown first, with its reason
   CHECK(html.find("data-asset=\"hero\"") < html.find("data-asset=\"slime\""));
-  CHECK_THAT(html, Catch::Contains("<dd class=\"note\">seed changed (all frames)</dd>"));
+  CHECK_THAT(html, Catch::Contains("<dd class=\"note\">seed 77 → 78 (all frames)</dd>"));
+  // The manifest's seed, and beside a sprite's the seed its frame derived from it.
+  CHECK_THAT(html, Catch::Contains("<dd class=\"seed\">78</dd>"));
+  CHECK_THAT(html, Catch::Contains("<dd class=\"seed\">77 <span class=\"frame-seed\">(frame seed 1624216862)</span></dd>"));
   CHECK_THAT(html, Catch::Contains("<input type=\"checkbox\" id=\"changed-only\""));
   CHECK_THAT(html, Catch::Contains("#changed-only:checked ~ main article.asset:not(.regenerated) { display: none; }"));
   CHECK(html.find("id=\"changed-only\"") < html.find("<main>"));
