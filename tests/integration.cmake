@@ -15,6 +15,9 @@ dgxpx_end_to_end_suite(dgxpx_lora_workflow_tests LABELS integration SOURCES inte
 # The page `dgxpx compare` writes, in headless Chromium (as the build report's test).
 dgxpx_end_to_end_suite(dgxpx_compare_browser_tests LABELS browser SOURCES integration/compare_browser_test.cpp)
 target_link_libraries(dgxpx_compare_browser_tests PRIVATE dgxpx_pixel_core)
+# The report of a first build, in headless Chromium.
+dgxpx_end_to_end_suite(dgxpx_report_first_build_tests LABELS browser SOURCES integration/report_first_build_browser_test.cpp)
+target_link_libraries(dgxpx_report_first_build_tests PRIVATE dgxpx_pixel_core)
 
 if(TARGET dgxpx-sdxl)
   # Needs the reference fixtures (tiny SDXL model) and dgxpx-sdxl.
