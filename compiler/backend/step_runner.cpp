@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cache/materialize.h"
+#include "compiler/backend/learned_palette_file.h"
 #include "compiler/backend/pixel_options.h"
 #include "compiler/backend/procedural_generator.h"
 #include "compiler/backend/step_log.h"
@@ -94,6 +95,7 @@ StepOutcome run_pixel_step(const PixelSpec& spec, StepContext& ctx) {
   util::Digest key = key_from(spec.key, spec.name);
   std::vector<cache::OutputFile> files = {{"sprite", spec.output}};
   if (try_materialize(ctx, key, files, "pixel " + spec.name)) return StepOutcome::from_cache;
+  ensure_learned_palette(spec);
   pixel::Image raw = pixel::read_png(spec.input);
   pixel::Image sprite = pixel::pixelize(raw, pixelize_options_from(spec));
   pixel::write_png(spec.output, sprite);

@@ -49,6 +49,10 @@ void to_json(json& j, const PixelSpec& s) {
            {"palette", s.palette},   {"palette_is_file", s.palette_is_file},
            {"colors", s.colors},     {"dither", s.dither},
            {"background", s.background}, {"tolerance", s.tolerance}};
+  if (!s.learn_from.empty()) {
+    j["learn_from"] = s.learn_from;
+    j["learn_colors"] = s.learn_colors;
+  }
   j["outline"] = s.outline ? json(*s.outline) : json(nullptr);
 }
 void from_json(const json& j, PixelSpec& s) {
@@ -63,6 +67,8 @@ void from_json(const json& j, PixelSpec& s) {
   j.at("downscale").get_to(s.downscale);
   j.at("palette").get_to(s.palette);
   j.at("palette_is_file").get_to(s.palette_is_file);
+  s.learn_from = j.value("learn_from", std::vector<std::string>{});
+  s.learn_colors = j.value("learn_colors", 0);
   j.at("colors").get_to(s.colors);
   j.at("dither").get_to(s.dither);
   j.at("background").get_to(s.background);

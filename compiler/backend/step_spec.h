@@ -42,6 +42,10 @@ struct PixelSpec {
   std::string downscale = "k-centroid";
   std::string palette;        // "" | built-in name | file path
   bool palette_is_file = false;
+  /// A learned palette: `palette` is where it is kept (.dgxpx/palettes/<key>.hex), learned from
+  /// these PNG files with `learn_colors` colours by the first step that finds it missing.
+  std::vector<std::string> learn_from;
+  int learn_colors = 0;
   int colors = 0;
   bool dither = false;
   std::string background = "flood";

@@ -87,6 +87,30 @@ static std::pair<int, int> parse_size(const Value& v, int64_t max) {
   throw InputError(v.where, util::expected_got("a size like [32, 32] or \"32x32\" (each 1.." + std::to_string(max) + ")", v.describe()));
 }
 
+// {from: PATTERN | [PATTERN...], colors: N}: PNG files of the game's art; a pattern may hold
+// wildcards in its file name (art/*.png), not in its folders.
+static LearnedPaletteSettings parse_learned_palette(const Value& doc, const fs::path& root) {
+  check_keys(doc, {"from", "colors"});
+  LearnedPaletteSettings learned;
+  const Value& from = require(doc, "from");
+  std::vector<const Value*> patterns;
+  if (from.type == Value::Type::list) {
+    for (const Value& item : from.items) patterns.push_back(&item);
+  } else {
+    patterns.push_back(&from);
+  }
+  if (patterns.empty()) throw InputError(from.where, util::expected_got("PNG files or patterns like art/*.png", "an empty list"));
+  for (const Value* pattern : patterns) {
+    const std::string written = as_string(*pattern, "a PNG file or a pattern like art/*.png");
+    const fs::path path = (fs::path(written).is_absolute() ? fs::path(written) : root / written).lexically_normal();
+    if (path.parent_path().string().find_first_of("*?[") != std::string::npos)
+      throw InputError(pattern->where, util::expected_got("wildcards only in the file name (art/*.png)", "'" + written + "'"));
+    learned.from.push_back({path, written, pattern->where});
+  }
+  if (auto* v = doc.find("colors")) learned.colors = positive_int(*v, 256, "a colour count");
+  return learned;
+}
+
 static PixelSettings parse_pixel(const Value& doc, const fs::path& root) {
   as_map(doc, "a mapping of pixel settings");
   check_keys(doc, {"size", "factor", "detect", "downscale", "palette", "colors", "dither", "background", "tolerance", "outline"});
@@ -106,7 +130,9 @@ static PixelSettings parse_pixel(const Value& doc, const fs::path& root) {
     p.grid = PixelSettings::Grid::detect;
   }
   if (auto* v = doc.find("downscale")) p.downscale = pick(*v, downscale_names());
-  if (auto* v = doc.find("palette")) {
+  if (auto* v = doc.find("palette"); v && v->type == Value::Type::map) {
+    p.learned_palette = parse_learned_palette(*v, root);
+  } else if (v) {
     std::string name = as_string(*v, "a palette name or file");
     const auto& builtins = builtin_palette_names();
     if (std::find(builtins.begin(), builtins.end(), name) != builtins.end()) {
@@ -120,7 +146,8 @@ static PixelSettings parse_pixel(const Value& doc, const fs::path& root) {
   }
   if (auto* v = doc.find("colors")) {
     p.colors = positive_int(*v, 256, "a colour count");
-    if (!p.palette.empty()) throw InputError(v->where, "give either 'palette' or 'colors', not both");
+    if (!p.palette.empty() || p.learned_palette)
+      throw InputError(v->where, "give either 'palette' or 'colors', not both (a learned palette takes its own 'colors')");
   }
   if (auto* v = doc.find("dither")) p.dither = as_bool(*v);
   if (auto* v = doc.find("background")) {

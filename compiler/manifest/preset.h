@@ -22,6 +22,17 @@ struct LoraRef {
   util::SourceLocation where;     // the file or name as written (errors about the LoRA point here)
 };
 
+/// `palette: {from: [art/*.png], colors: 16}`: a palette learned from the game's own art.
+struct LearnedPaletteSettings {
+  struct Pattern {
+    std::filesystem::path path;  // absolute; wildcards (* ? [..]) only in its file name
+    std::string written;         // as in the preset, for messages and display
+    util::SourceLocation where;
+  };
+  std::vector<Pattern> from;
+  int colors = 16;
+};
+
 /// Pixel-stage settings as written; the pixel library interprets them.
 struct PixelSettings {
   enum class Grid { factor, size, detect };
@@ -31,6 +42,7 @@ struct PixelSettings {
   std::string downscale = "k-centroid";          // nearest | mode | k-centroid
   std::string palette;                           // "" none, a built-in name, or a file (absolute)
   bool palette_is_file = false;
+  std::optional<LearnedPaletteSettings> learned_palette;  // instead of `palette`
   int colors = 0;                                // k-means colours when > 0 and no palette
   bool dither = false;
   std::string background = "flood";             // keep | flood | #rrggbb

@@ -73,7 +73,7 @@ std::vector<KeyField> gen_fields(const backend::GenSpec& s, const std::string& b
 }
 
 std::vector<KeyField> pixel_fields(const util::Digest& gen_key, const backend::PixelSpec& s,
-                                   const util::Digest* palette_digest) {
+                                   const util::Digest* palette_digest, const std::string& palette_shown) {
   std::vector<KeyField> f;
   f.push_back({"gen", gen_key.hex(), "gen " + gen_key.short_hex()});
   std::string grid = s.grid == "size" ? "size " + std::to_string(s.width) + "x" + std::to_string(s.height)
@@ -81,7 +81,7 @@ std::vector<KeyField> pixel_fields(const util::Digest& gen_key, const backend::P
                                           : "detect";
   f.push_back({"grid", grid, ""});
   f.push_back({"downscale", s.downscale, ""});
-  if (palette_digest) f.push_back(file_field("palette", s.palette, *palette_digest));
+  if (palette_digest) f.push_back(file_field("palette", palette_shown.empty() ? s.palette : palette_shown, *palette_digest));
   else f.push_back({"palette", s.palette.empty() ? "none" : "builtin:" + s.palette, ""});
   f.push_back({"colors", std::to_string(s.colors), ""});
   f.push_back({"dither", s.dither ? "true" : "false", ""});

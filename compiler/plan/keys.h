@@ -46,8 +46,9 @@ std::vector<KeyField> gen_fields(const backend::GenSpec& spec, const std::string
                                  const LoraKeyNotes& notes = {});
 
 /// Fields of a pixel step: the gen key it reads, and the pixel settings (a palette file by digest).
+/// `palette_shown`, when given, is what the palette field shows instead of its path.
 std::vector<KeyField> pixel_fields(const util::Digest& gen_key, const backend::PixelSpec& spec,
-                                   const util::Digest* palette_digest);
+                                   const util::Digest* palette_digest, const std::string& palette_shown = "");
 
 /// Fields of a pack step: layout, outputs and every frame's name, place and pixel key, in order.
 std::vector<KeyField> pack_fields(const backend::PackSpec& spec, const std::vector<util::Digest>& pixel_keys);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/pixel/palette.h"
+#include "compiler/plan/learned_palette_resolver.h"
 #include "compiler/lora/trigger_words.h"
 #include "compiler/plan/frames.h"
 #include "compiler/plan/lora_resolver.h"
@@ -66,7 +67,7 @@ class AssetPlanner {
  public:
   AssetPlanner(const manifest::ProjectConfig& project, FileDigestCache& digests, const SpecExists& spec_exists)
       : project_(project), digests_(digests), spec_exists_(spec_exists), state_(relative(project_, project_.state_dir)),
-        output_(relative(project_, project_.output_dir)), loras_(project, digests) {}
+        output_(relative(project_, project_.output_dir)), loras_(project, digests), learned_palettes_(project, digests) {}
 
   PlannedAsset plan(const manifest::Asset& asset, std::map<std::string, util::Digest>& files_used,
                     std::map<std::string, util::Digest>& folders_listed) {
@@ -81,9 +82,13 @@ class AssetPlanner {
     if (style.model) model_digest = file_digest(*style.model, files_used);
     const ResolvedLoras loras = loras_.resolve(style, style.model.has_value(), files_used, folders_listed);
     std::optional<util::Digest> palette_digest;
+    std::optional<ResolvedLearnedPalette> learned;
     if (style.pixel.palette_is_file) {
       palette_digest = file_digest(style.pixel.palette, files_used);
       check_palette_file(style.pixel.palette);
+    } else if (style.pixel.learned_palette) {
+      learned = learned_palettes_.resolve(*style.pixel.learned_palette, files_used, folders_listed);
+      palette_digest = learned->key;
     }
 
     PackSpec pack;
@@ -138,18 +143,26 @@ class AssetPlanner {
       px.downscale = ps.downscale;
       px.palette = ps.palette_is_file ? relative(project_, ps.palette) : ps.palette;
       px.palette_is_file = ps.palette_is_file;
+      if (learned) {
+        px.palette = keyed_path("palettes", learned->key, ".hex");
+        px.palette_is_file = true;
+        px.learn_from = learned->files;
+        px.learn_colors = ps.learned_palette->colors;
+      }
       px.colors = ps.colors;
       px.dither = ps.dither;
       px.background = ps.background;
       px.tolerance = ps.tolerance;
       px.outline = ps.outline;
-      auto pfields = pixel_fields(gen_key, px, palette_digest ? &*palette_digest : nullptr);
+      auto pfields = pixel_fields(gen_key, px, palette_digest ? &*palette_digest : nullptr, learned ? learned->shown : "");
       util::Digest pixel_key = key_of("pixel", pfields);
       px.key = pixel_key.hex();
       px.output = keyed_path("pixel", pixel_key, ".png");
       record.steps.push_back({StepKind::pixel, frame_path, pixel_key, std::move(pfields)});
       std::vector<std::string> inputs = {px.input};
-      if (px.palette_is_file) inputs.push_back(px.palette);
+      // A learned palette is no step's output: the art it is learned from is the input.
+      if (learned) inputs.insert(inputs.end(), px.learn_from.begin(), px.learn_from.end());
+      else if (px.palette_is_file) inputs.push_back(px.palette);
       planned.steps.push_back({StepKind::pixel, frame_path, pixel_key, keyed_path("steps/pixel", pixel_key, ".json"),
                                spec_json(StepKind::pixel, pixel_key, px), std::move(inputs), {px.output}, false});
       pixel_keys.push_back(pixel_key);
@@ -198,6 +211,7 @@ class AssetPlanner {
   std::string state_, output_;
   std::unordered_set<std::string> checked_palettes_;
   LoraResolver loras_;
+  LearnedPaletteResolver learned_palettes_;
 };
 
 }  // namespace

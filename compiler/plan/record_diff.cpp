@@ -159,6 +159,7 @@ std::string frame_of(const std::string& step, const std::string& asset) {
 std::string field_label(const FieldChange& c) {
   const std::string& shown = c.after.empty() ? c.before : c.after;
   const std::string base = c.field.substr(0, c.field.find('['));
+  if (base == "palette" && shown.rfind("learned ", 0) == 0) return "learned palette";
   if (base == "lora" || base == "model" || base == "palette") {
     const std::string path = shown.substr(0, shown.find(' '));
     if (!path.empty() && path != "none" && path.rfind("builtin:", 0) != 0) return base + " " + path;
