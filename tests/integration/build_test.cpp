@@ -270,7 +270,7 @@ TEST_CASE("status says what is dirty and why, -n builds nothing", "[integration]
   CHECK(status.exit_code == 0);
   // every frame's gen and pixel step, and the sheet
   CHECK_THAT(status.out, Catch::Contains("hero: " + std::to_string(2 * kHeroFrames + 1) + " steps to run"));
-  CHECK_THAT(status.out, Catch::Contains("seed changed (all frames)"));
+  CHECK_THAT(status.out, Catch::Contains("seed 3 → 4 (all frames)"));  // the manifest's values, not the frames' derived seeds
   RunResult dry = p.dgxpx("build -n --json");
   CHECK(dry.exit_code == 0);
   CHECK(dry.summary["dry_run"] == true);
