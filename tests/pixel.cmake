@@ -8,6 +8,7 @@ dgxpx_test_suite(dgxpx_pixel_tests
     ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_quantize_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_kmeans_palette_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_learned_palette_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_shading_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_grid_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_downscale_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_transparency_test.cpp

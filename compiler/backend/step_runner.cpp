@@ -15,6 +15,8 @@
 #include "compiler/pixel/item_atlas.h"
 #include "compiler/pixel/pack_output.h"
 #include "compiler/pixel/pixelize.h"
+#include "compiler/pixel/quantize.h"
+#include "compiler/pixel/shading.h"
 #include "compiler/pixel/png_io.h"
 #include "compiler/pixel/tileset_sheet.h"
 #include "compiler/util/atomic_file.h"
@@ -91,13 +93,29 @@ StepOutcome run_gen_step(const GenSpec& spec, StepContext& ctx) {
   return StepOutcome::ran;
 }
 
+// The pixel stage, then, when asked, shading within the palette it applied (the preset is
+// refused without one); the outline keeps its colour.
+static pixel::Image pixelize_and_shade(const pixel::Image& raw, const PixelSpec& spec) {
+  const pixel::PixelizeOptions options = pixelize_options_from(spec);
+  pixel::PixelizeResult result = pixel::pixelize_detailed(raw, options);
+  if (spec.shade.empty()) return std::move(result.image);
+  if (!result.palette) throw util::InputError("pixel step " + spec.name + ": shade needs a palette or colors");
+  const pixel::Palette& palette = *result.palette;
+  pixel::ShadeOptions shade{spec.shade, std::nullopt};
+  if (options.outline && !palette.colors.empty()) {
+    const pixel::PaletteMatcher matcher(palette);
+    shade.keep = matcher.color(matcher.nearest(*options.outline));
+  }
+  return pixel::shade_in_palette(result.image, palette, shade);
+}
+
 StepOutcome run_pixel_step(const PixelSpec& spec, StepContext& ctx) {
   util::Digest key = key_from(spec.key, spec.name);
   std::vector<cache::OutputFile> files = {{"sprite", spec.output}};
   if (try_materialize(ctx, key, files, "pixel " + spec.name)) return StepOutcome::from_cache;
   ensure_learned_palette(spec);
   pixel::Image raw = pixel::read_png(spec.input);
-  pixel::Image sprite = pixel::pixelize(raw, pixelize_options_from(spec));
+  pixel::Image sprite = pixelize_and_shade(raw, spec);
   pixel::write_png(spec.output, sprite);
   file_outputs(ctx, key, "pixel", spec.name, files);
   return StepOutcome::ran;

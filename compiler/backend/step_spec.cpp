@@ -54,6 +54,7 @@ void to_json(json& j, const PixelSpec& s) {
     j["learn_colors"] = s.learn_colors;
   }
   j["outline"] = s.outline ? json(*s.outline) : json(nullptr);
+  if (!s.shade.empty()) j["shade"] = s.shade;
 }
 void from_json(const json& j, PixelSpec& s) {
   j.at("key").get_to(s.key);
@@ -74,6 +75,7 @@ void from_json(const json& j, PixelSpec& s) {
   j.at("background").get_to(s.background);
   j.at("tolerance").get_to(s.tolerance);
   if (!j.at("outline").is_null()) s.outline = j.at("outline").get<std::string>();
+  s.shade = j.value("shade", "");
 }
 
 void to_json(json& j, const PackFrameSpec& s) {

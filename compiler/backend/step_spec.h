@@ -51,6 +51,7 @@ struct PixelSpec {
   std::string background = "flood";
   double tolerance = 0.12;
   std::optional<std::string> outline;
+  std::string shade;  // "" off, else the light's direction (pixel/shading.h)
 };
 
 struct PackFrameSpec {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <regex>
 
+#include "compiler/pixel/shading.h"
+
 namespace dgxpx::manifest {
 namespace fs = std::filesystem;
 using util::InputError;
@@ -113,7 +115,7 @@ static LearnedPaletteSettings parse_learned_palette(const Value& doc, const fs::
 
 static PixelSettings parse_pixel(const Value& doc, const fs::path& root) {
   as_map(doc, "a mapping of pixel settings");
-  check_keys(doc, {"size", "factor", "detect", "downscale", "palette", "colors", "dither", "background", "tolerance", "outline"});
+  check_keys(doc, {"size", "factor", "detect", "downscale", "palette", "colors", "dither", "background", "tolerance", "outline", "shade"});
   PixelSettings p;
   int grid_choices = (doc.find("size") != nullptr) + (doc.find("factor") != nullptr) + (doc.find("detect") != nullptr);
   if (grid_choices > 1) throw InputError(doc.where, "give only one of 'size', 'factor' or 'detect'");
@@ -150,6 +152,13 @@ static PixelSettings parse_pixel(const Value& doc, const fs::path& root) {
       throw InputError(v->where, "give either 'palette' or 'colors', not both (a learned palette takes its own 'colors')");
   }
   if (auto* v = doc.find("dither")) p.dither = as_bool(*v);
+  if (auto* v = doc.find("shade")) {  // true: light from the top left; or the light's direction
+    const std::string s = as_string(*v, "true, false or a light direction");
+    if (s == "true") p.shade = "top-left";
+    else if (s != "false") p.shade = pick(*v, pixel::light_direction_names());
+    if (!p.shade.empty() && p.palette.empty() && !p.learned_palette && p.colors == 0)
+      throw InputError(v->where, "shade moves pixels along the palette's ramps: give the preset a 'palette' or 'colors'");
+  }
   if (auto* v = doc.find("background")) {
     std::string b = as_string(*v);
     if (b != "keep" && b != "flood" && !std::regex_match(b, hex_colour()))

@@ -48,6 +48,7 @@ struct PixelSettings {
   std::string background = "flood";             // keep | flood | #rrggbb
   double tolerance = 0.12;
   std::optional<std::string> outline;            // #rrggbb
+  std::string shade;                             // "" off, else where the light comes from
 };
 
 struct Preset {

@@ -12,6 +12,7 @@ add_library(dgxpx_pixel_core STATIC
   ${CMAKE_CURRENT_LIST_DIR}/edge_unmix.cpp
   ${CMAKE_CURRENT_LIST_DIR}/transparency.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pixelize.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/shading.cpp
 )
 target_include_directories(dgxpx_pixel_core PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(dgxpx_pixel_core PUBLIC dgxpx_util PRIVATE PNG::PNG)

@@ -88,6 +88,7 @@ std::vector<KeyField> pixel_fields(const util::Digest& gen_key, const backend::P
   f.push_back({"background", s.background, ""});
   f.push_back({"tolerance", number_text(s.tolerance), ""});
   f.push_back({"outline", s.outline.value_or("none"), ""});
+  if (!s.shade.empty()) f.push_back({"shade", "light=" + s.shade, ""});  // only when on: older keys stay
   return f;
 }
 

@@ -154,6 +154,7 @@ class AssetPlanner {
       px.background = ps.background;
       px.tolerance = ps.tolerance;
       px.outline = ps.outline;
+      px.shade = ps.shade;
       auto pfields = pixel_fields(gen_key, px, palette_digest ? &*palette_digest : nullptr, learned ? learned->shown : "");
       util::Digest pixel_key = key_of("pixel", pfields);
       px.key = pixel_key.hex();

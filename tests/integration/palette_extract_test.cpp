@@ -193,3 +193,32 @@ TEST_CASE("a bad learned palette in a preset is an input error at its place", "[
   CHECK(both.exit_code == 2);
   CHECK(both.err.find("not both") != std::string::npos);
 }
+
+TEST_CASE("shade in a preset re-runs only the pixel stage and keeps every sprite in its palette", "[integration][palette][shade]") {
+  TempProject p;
+  write_example_project(p);
+  REQUIRE(p.dgxpx("build").exit_code == 0);
+  const std::string flat = p.read("assets/loot.png");
+  p.write("presets/plain.yaml", "size: [256, 256]\npixel: {size: [32, 32], palette: palettes/warm.hex, shade: top-left}\n");
+  const RunResult shaded = p.dgxpx("build --json");
+  INFO(shaded.out << shaded.err);
+  REQUIRE(shaded.exit_code == 0);
+  CHECK(shaded.summary["ran"]["gen"] == 0);
+  CHECK(shaded.summary["ran"]["pixel"].get<int>() > 0);
+  CHECK(p.read("assets/loot.png") != flat);
+  std::set<uint32_t> allowed;
+  for (const px::Rgba& c : px::load_palette_file(p.root() / "palettes/warm.hex").colors) allowed.insert(key_of(c));
+  for (const px::Rgba& c : px::read_png(p.root() / "assets/loot.png").pixels)
+    if (c.a != 0) CHECK(allowed.count(key_of(c)) == 1);
+
+  // Without a palette there is no ramp to move along: an error at the key.
+  p.write("presets/plain.yaml", "size: [256, 256]\npixel: {size: [32, 32], shade: true}\n");
+  const RunResult refused = p.dgxpx("build");
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("presets/plain.yaml:2:") != std::string::npos);
+  CHECK(refused.err.find("'palette' or 'colors'") != std::string::npos);
+  p.write("presets/plain.yaml", "size: [256, 256]\npixel: {size: [32, 32], palette: db32, shade: sideways}\n");
+  const RunResult bad = p.dgxpx("build");
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("top-left") != std::string::npos);
+}
