@@ -87,31 +87,78 @@ std::optional<Palette> resolve_fixed_palette(const PaletteOptions& options) {
   return std::nullopt;
 }
 
-// Each opaque pixel of `art` becomes the likeliest palette entry for its unrounded cell colour,
-// the cast removed in floating point first: PaletteMatcher::nearest_measured's rule, with the
-// OKLrab answers for far colours remembered per rounded colour (flat areas repeat them).
-static void map_cells_to_palette(const CellImage& cells, const Palette& palette, const ColorCast& cast, Image& art) {
-  const PaletteMatcher matcher(palette);
-  std::unordered_map<uint32_t, int> far_memo;
+// The cell colour with the cast removed, in floating point (0..255 units).
+static void uncast(const ColorCast& cast, const CellColor& c, float out[3]) {
+  const float rgb[3] = {c.r, c.g, c.b};
+  for (int ch = 0; ch < 3; ++ch) out[ch] = std::clamp(float(cast.gain[ch] * rgb[ch] + cast.offset[ch]), 0.0f, 255.0f);
+}
+
+// The likeliest entry of `matcher` for an unrounded colour: PaletteMatcher::nearest_measured's
+// rule, with the OKLrab answers for far colours remembered per rounded colour (flat areas repeat
+// them).
+class MeasuredMatcher {
+ public:
+  explicit MeasuredMatcher(const Palette& palette) : matcher_(palette) {}
+  int nearest(const float rgb[3]) {
+    float d2 = 0;
+    const int index = matcher_.nearest_rgb(rgb[0], rgb[1], rgb[2], &d2);
+    if (d2 <= PaletteMatcher::kNearRgb * PaletteMatcher::kNearRgb) return index;
+    const Rgba rounded = CellColor{rgb[0], rgb[1], rgb[2], 255.0f}.rounded();
+    const uint32_t key = (uint32_t(rounded.r) << 16) | (uint32_t(rounded.g) << 8) | rounded.b;
+    auto it = far_memo_.find(key);
+    if (it == far_memo_.end()) it = far_memo_.emplace(key, matcher_.nearest(rounded)).first;
+    return it->second;
+  }
+  const PaletteMatcher& matcher() const { return matcher_; }
+
+ private:
+  PaletteMatcher matcher_;
+  std::unordered_map<uint32_t, int> far_memo_;
+};
+
+// The palette with the background key as entry 0: the key is a colour the image is known to
+// hold, so it pins the cast as well as the palette does, and a cell is background when the key
+// is its likeliest entry (ties go to the key: a sprite colour equal to it cannot be told apart).
+static Palette with_key(const Palette& palette, Rgba key) {
+  Palette out = palette;
+  key.a = 255;
+  out.colors.insert(out.colors.begin(), key);
+  return out;
+}
+
+// Key mode with a fixed palette: each opaque cell of `art` whose likeliest entry of
+// with_key(palette) is the key, with the cast removed and within `tolerance` (RGB) of the key,
+// is cleared. Deciding after the cast, between the key and the nearest palette colour, keeps
+// dark sprite colours that lie within any fixed radius of a black key. Returns the count cleared.
+static int key_cells(const CellImage& cells, const Palette& keyed, const ColorCast& cast, double tolerance, Image& art) {
+  MeasuredMatcher matcher(keyed);
+  const Rgba key = keyed.colors.front();
+  int cleared = 0;
   for (size_t i = 0; i < art.pixels.size(); ++i) {
     Rgba& p = art.pixels[i];
     if (p.a == 0) continue;
-    const CellColor& c = cells.cells[i];
-    const float rgb[3] = {c.r, c.g, c.b};
     float moved[3];
-    for (int ch = 0; ch < 3; ++ch)
-      moved[ch] = std::clamp(float(cast.gain[ch] * rgb[ch] + cast.offset[ch]), 0.0f, 255.0f);
-    float d2 = 0;
-    int index = matcher.nearest_rgb(moved[0], moved[1], moved[2], &d2);
-    if (d2 > PaletteMatcher::kNearRgb * PaletteMatcher::kNearRgb) {
-      const Rgba rounded = CellColor{moved[0], moved[1], moved[2], 255.0f}.rounded();
-      const uint32_t key = (uint32_t(rounded.r) << 16) | (uint32_t(rounded.g) << 8) | rounded.b;
-      auto it = far_memo.find(key);
-      if (it == far_memo.end()) it = far_memo.emplace(key, matcher.nearest(rounded)).first;
-      index = it->second;
-    }
+    uncast(cast, cells.cells[i], moved);
+    if (matcher.nearest(moved) != 0) continue;
+    const float dr = moved[0] - key.r, dg = moved[1] - key.g, db = moved[2] - key.b;
+    if (double(dr * dr + dg * dg + db * db) > tolerance * tolerance) continue;
+    p = Rgba{0, 0, 0, 0};
+    ++cleared;
+  }
+  return cleared;
+}
+
+// Each opaque pixel of `art` becomes the likeliest palette entry for its unrounded cell colour,
+// the cast removed in floating point first.
+static void map_cells_to_palette(const CellImage& cells, const Palette& palette, const ColorCast& cast, Image& art) {
+  MeasuredMatcher matcher(palette);
+  for (size_t i = 0; i < art.pixels.size(); ++i) {
+    Rgba& p = art.pixels[i];
+    if (p.a == 0) continue;
+    float moved[3];
+    uncast(cast, cells.cells[i], moved);
     const uint8_t alpha = p.a;
-    p = matcher.color(index);
+    p = matcher.matcher().color(matcher.nearest(moved));
     p.a = alpha;
   }
 }
@@ -135,6 +182,10 @@ PixelizeResult pixelize_detailed(const Image& image, const PixelizeOptions& opti
   const CellImage cells = downscale_cells(image, result.grid, options.downscale);
   Image art = cells.rounded();
   binarize_alpha(art, options.alpha_threshold);
+  const bool fixed = result.palette.has_value();
+  // With a fixed palette the key is decided per cell after the cast is removed (key_cells);
+  // otherwise by its radius in the input, before k-means sees the colours.
+  const bool key_after_cast = fixed && options.background.mode == BackgroundMode::key;
   switch (options.background.mode) {
     case BackgroundMode::keep:
       break;
@@ -142,16 +193,19 @@ PixelizeResult pixelize_detailed(const Image& image, const PixelizeOptions& opti
       result.background_cleared = flood_background(art, options.background.tolerance);
       break;
     case BackgroundMode::key:
-      result.background_cleared = key_background(art, options.background.key, options.background.tolerance);
+      if (!key_after_cast)
+        result.background_cleared = key_background(art, options.background.key, options.background.tolerance);
       break;
   }
 
   std::vector<WeightedColor> opaque;
   for (size_t i = 0; i < art.pixels.size(); ++i)
     if (art.pixels[i].a != 0) opaque.push_back({cells.cells[i].r, cells.cells[i].g, cells.cells[i].b, 1.0});
-  const bool fixed = result.palette.has_value();
+  std::optional<Palette> keyed;
+  if (key_after_cast) keyed = with_key(*result.palette, options.background.key);
   if (fixed && options.palette.correct_cast && !opaque.empty())
-    result.cast = estimate_color_cast(opaque, *result.palette);
+    result.cast = estimate_color_cast(opaque, keyed ? *keyed : *result.palette);
+  if (keyed) result.background_cleared = key_cells(cells, *keyed, result.cast, options.background.tolerance, art);
   if (fixed && !options.palette.dither) {
     map_cells_to_palette(cells, *result.palette, result.cast, art);
   } else {
