@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <unordered_map>
 #include <vector>
 
@@ -93,26 +94,37 @@ static void uncast(const ColorCast& cast, const CellColor& c, float out[3]) {
   for (int ch = 0; ch < 3; ++ch) out[ch] = std::clamp(float(cast.gain[ch] * rgb[ch] + cast.offset[ch]), 0.0f, 255.0f);
 }
 
-// The likeliest entry of `matcher` for an unrounded colour: PaletteMatcher::nearest_measured's
-// rule, with the OKLrab answers for far colours remembered per rounded colour (flat areas repeat
-// them).
+// The likeliest palette entry for an unrounded colour with the cast removed: the entry whose
+// clipped mean (clipped_means) lies nearest in RGB when one lies within PaletteMatcher::kNearRgb
+// (noise is round in RGB; OKLrab would misplace the boundary between shades a few units apart),
+// else the OKLrab-nearest entry, remembered per rounded colour (flat areas repeat them).
 class MeasuredMatcher {
  public:
-  explicit MeasuredMatcher(const Palette& palette) : matcher_(palette) {}
+  MeasuredMatcher(const Palette& palette, const ColorCast& cast, double sigma)
+      : matcher_(palette), means_(clipped_means(palette, cast, sigma)) {}
   int nearest(const float rgb[3]) {
-    float d2 = 0;
-    const int index = matcher_.nearest_rgb(rgb[0], rgb[1], rgb[2], &d2);
-    if (d2 <= PaletteMatcher::kNearRgb * PaletteMatcher::kNearRgb) return index;
+    int best = 0;
+    float best_d = std::numeric_limits<float>::max();
+    for (size_t i = 0; i < means_.size(); ++i) {
+      const float dr = rgb[0] - means_[i][0], dg = rgb[1] - means_[i][1], db = rgb[2] - means_[i][2];
+      const float d = dr * dr + dg * dg + db * db;
+      if (d < best_d) {
+        best_d = d;
+        best = int(i);
+      }
+    }
+    if (best_d <= PaletteMatcher::kNearRgb * PaletteMatcher::kNearRgb) return best;
     const Rgba rounded = CellColor{rgb[0], rgb[1], rgb[2], 255.0f}.rounded();
     const uint32_t key = (uint32_t(rounded.r) << 16) | (uint32_t(rounded.g) << 8) | rounded.b;
     auto it = far_memo_.find(key);
     if (it == far_memo_.end()) it = far_memo_.emplace(key, matcher_.nearest(rounded)).first;
     return it->second;
   }
-  const PaletteMatcher& matcher() const { return matcher_; }
+  Rgba color(int index) const { return matcher_.color(index); }
 
  private:
   PaletteMatcher matcher_;
+  std::vector<std::array<float, 3>> means_;
   std::unordered_map<uint32_t, int> far_memo_;
 };
 
@@ -131,7 +143,7 @@ static Palette with_key(const Palette& palette, Rgba key) {
 // is cleared. Deciding after the cast, between the key and the nearest palette colour, keeps
 // dark sprite colours that lie within any fixed radius of a black key. Returns the count cleared.
 static int key_cells(const CellImage& cells, const Palette& keyed, const ColorCast& cast, double tolerance, Image& art) {
-  MeasuredMatcher matcher(keyed);
+  MeasuredMatcher matcher(keyed, cast, cells.noise_sigma);
   const Rgba key = keyed.colors.front();
   int cleared = 0;
   for (size_t i = 0; i < art.pixels.size(); ++i) {
@@ -140,6 +152,7 @@ static int key_cells(const CellImage& cells, const Palette& keyed, const ColorCa
     float moved[3];
     uncast(cast, cells.cells[i], moved);
     if (matcher.nearest(moved) != 0) continue;
+    // Measured against the key as the user gave it: clipping moves it by at most a noise sigma.
     const float dr = moved[0] - key.r, dg = moved[1] - key.g, db = moved[2] - key.b;
     if (double(dr * dr + dg * dg + db * db) > tolerance * tolerance) continue;
     p = Rgba{0, 0, 0, 0};
@@ -151,14 +164,14 @@ static int key_cells(const CellImage& cells, const Palette& keyed, const ColorCa
 // Each opaque pixel of `art` becomes the likeliest palette entry for its unrounded cell colour,
 // the cast removed in floating point first.
 static void map_cells_to_palette(const CellImage& cells, const Palette& palette, const ColorCast& cast, Image& art) {
-  MeasuredMatcher matcher(palette);
+  MeasuredMatcher matcher(palette, cast, cells.noise_sigma);
   for (size_t i = 0; i < art.pixels.size(); ++i) {
     Rgba& p = art.pixels[i];
     if (p.a == 0) continue;
     float moved[3];
     uncast(cast, cells.cells[i], moved);
     const uint8_t alpha = p.a;
-    p = matcher.matcher().color(matcher.nearest(moved));
+    p = matcher.color(matcher.nearest(moved));
     p.a = alpha;
   }
 }
@@ -203,8 +216,15 @@ PixelizeResult pixelize_detailed(const Image& image, const PixelizeOptions& opti
     if (art.pixels[i].a != 0) opaque.push_back({cells.cells[i].r, cells.cells[i].g, cells.cells[i].b, 1.0});
   std::optional<Palette> keyed;
   if (key_after_cast) keyed = with_key(*result.palette, options.background.key);
-  if (fixed && options.palette.correct_cast && !opaque.empty())
-    result.cast = estimate_color_cast(opaque, keyed ? *keyed : *result.palette);
+  if (fixed && options.palette.correct_cast && !opaque.empty()) {
+    // Fitted against where the colours land under clipped noise (clipped_means with no cast: the
+    // cast is small beside the noise near 0 and 255), so black outlines do not pull the fit.
+    Palette landed = keyed ? *keyed : *result.palette;
+    const auto means = clipped_means(landed, ColorCast{}, cells.noise_sigma);
+    for (size_t i = 0; i < means.size(); ++i)
+      landed.colors[i] = CellColor{means[i][0], means[i][1], means[i][2], 255.0f}.rounded();
+    result.cast = estimate_color_cast(opaque, landed);
+  }
   if (keyed) result.background_cleared = key_cells(cells, *keyed, result.cast, options.background.tolerance, art);
   if (fixed && !options.palette.dither) {
     map_cells_to_palette(cells, *result.palette, result.cast, art);
