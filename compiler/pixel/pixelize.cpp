@@ -161,6 +161,27 @@ static int key_cells(const CellImage& cells, const Palette& keyed, const ColorCa
   return cleared;
 }
 
+// The colours the cast is fitted to: every opaque cell, but with a key decided after the cast
+// those within the key's radius in the input are left out (unless nearly all are): a large
+// background then cannot pull the cast onto a sprite colour near the key (a white backdrop
+// read as the sprite's light grey), while dark cells on a black key are still decided per cell.
+static std::vector<WeightedColor> fit_colors(const CellImage& cells, const Image& art, const BackgroundOptions& background,
+                                             bool key_after_cast) {
+  std::vector<WeightedColor> all, outside;
+  const Rgba key = background.key;
+  for (size_t i = 0; i < art.pixels.size(); ++i) {
+    if (art.pixels[i].a == 0) continue;
+    const CellColor& c = cells.cells[i];
+    const WeightedColor color{c.r, c.g, c.b, 1.0};
+    all.push_back(color);
+    const float dr = c.r - key.r, dg = c.g - key.g, db = c.b - key.b;
+    if (key_after_cast && double(dr * dr + dg * dg + db * db) > background.tolerance * background.tolerance)
+      outside.push_back(color);
+  }
+  // A sprite mostly within the radius (a dark floor tile on black) is fitted whole.
+  return key_after_cast && outside.size() * 8 >= all.size() ? outside : all;
+}
+
 // Each opaque pixel of `art` becomes the likeliest palette entry for its unrounded cell colour,
 // the cast removed in floating point first.
 static void map_cells_to_palette(const CellImage& cells, const Palette& palette, const ColorCast& cast, Image& art) {
@@ -211,9 +232,7 @@ PixelizeResult pixelize_detailed(const Image& image, const PixelizeOptions& opti
       break;
   }
 
-  std::vector<WeightedColor> opaque;
-  for (size_t i = 0; i < art.pixels.size(); ++i)
-    if (art.pixels[i].a != 0) opaque.push_back({cells.cells[i].r, cells.cells[i].g, cells.cells[i].b, 1.0});
+  std::vector<WeightedColor> opaque = fit_colors(cells, art, options.background, key_after_cast);
   std::optional<Palette> keyed;
   if (key_after_cast) keyed = with_key(*result.palette, options.background.key);
   if (fixed && options.palette.correct_cast && !opaque.empty()) {
