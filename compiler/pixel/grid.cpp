@@ -255,6 +255,7 @@ constexpr double kMinPeak = 0.02;
 // JPEG codes 8x8 blocks (16x16 for subsampled chroma) from the image's origin; their seams are
 // edges at multiples of 8 that fold like an art grid of period 8 or 16 at phase 0.
 constexpr int kJpegBlock = 8;
+constexpr double kSeamAlternative = 0.5;
 
 struct Candidate {
   double period = 0, score = -1, median = 0;
@@ -264,12 +265,15 @@ bool confident(const Candidate& c) {
   return c.score >= kMinConfidence || (c.score >= kMinPeak && c.score >= kPeakOverMedian * c.median);
 }
 
+// The share of the edge energy a grid of `period` captures above chance (best phases).
+double grid_score(const Profiles& profiles, double period, Folder& folder) {
+  return (folder.fold(profiles.x, period).excess + folder.fold(profiles.y, period).excess) /
+         (profiles.total_x + profiles.total_y);
+}
+
 // The best period of `profiles` between min and max (see detect_grid), with the median score.
 Candidate search_period(const Profiles& profiles, double min_period, double max_period, int longer, Folder& folder) {
-  const double total = profiles.total_x + profiles.total_y;
-  auto score = [&](double period) {
-    return (folder.fold(profiles.x, period).excess + folder.fold(profiles.y, period).excess) / total;
-  };
+  auto score = [&](double period) { return grid_score(profiles, period, folder); };
   // A wrong period drifts off the grid by (cells * error); steps keep that drift under a third
   // of a pixel across the longer side, so the true period is never stepped over.
   const double ratio = 1.0 + 0.3 / longer;
@@ -354,12 +358,15 @@ Grid detect_grid(const Image& image, const GridDetectOptions& options) {
   Folder folder;
   Candidate best = search_period(profiles, min_period, max_period, longer, folder);
   // JPEG's block seams outscore a faint art grid (flat tiles at large factors): when the winner
-  // looks like them, ask again without the seams, and take a confident answer that is not them.
+  // looks like them, ask again without the seams, and take a confident answer that is not them
+  // and that the image itself supports (half the winner's score: on a real grid of 8 at the
+  // origin, removing it leaves texture periods that score far below it).
   if (jpeg_block_like(best, profiles, folder)) {
     Profiles deblocked = without_block_seams(profiles);
     if (deblocked.total_x + deblocked.total_y > 0) {
       const Candidate other = search_period(deblocked, min_period, max_period, longer, folder);
-      if (confident(other) && !jpeg_block_like(other, deblocked, folder)) {
+      if (confident(other) && !jpeg_block_like(other, deblocked, folder) &&
+          grid_score(profiles, other.period, folder) >= kSeamAlternative * best.score) {
         best = other;
         profiles = std::move(deblocked);
       }
