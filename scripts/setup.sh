@@ -11,10 +11,11 @@ TOOL_PACKAGES=(
   nlohmann-json3-dev libcli11-dev catch2 libicu-dev libcurl4-openssl-dev libssl-dev
 )
 # The browser the report and engine tests drive, the engines they load (tests/engines, through npm),
-# Tiled for the tileset test, the CC0 sprites of the pixel quality set, the web server (its
-# WebDAV module takes PUT) and the S3 signer (for a loopback server that checks signatures) the
-# remote cache tests start on 127.0.0.1, and the Slurm daemons the shard test starts there.
-TEST_PACKAGES=(crawl-tiles-data chromium tiled nginx python3-botocore slurmd slurmctld slurm-client munge)
+# Tiled for the tileset test, the CC0 sprites of the pixel quality set and libjpeg that degrades
+# them (test support and bench only; the product reads no JPEG), the web server (its WebDAV
+# module takes PUT) and the S3 signer (for a loopback server that checks signatures) the remote
+# cache tests start on 127.0.0.1, and the Slurm daemons the shard test starts there.
+TEST_PACKAGES=(crawl-tiles-data libjpeg62-turbo-dev chromium tiled nginx python3-botocore slurmd slurmctld slurm-client munge)
 case "${1:-}" in
   --tools) PACKAGES=("${TOOL_PACKAGES[@]}") ;;
   "") PACKAGES=("${TOOL_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;

@@ -15,10 +15,13 @@ dgxpx_test_suite(dgxpx_pixel_tests
     ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_pixelize_test.cpp
   LIBS dgxpx_pixel_core)
 
-# Needs Debian's crawl-tiles-data (scripts/setup.sh installs it); missing data fails the test.
+# Needs Debian's crawl-tiles-data and libjpeg (scripts/setup.sh installs both; libjpeg only
+# degrades the set, the product does not use it); missing data fails the test.
+find_package(JPEG REQUIRED)
 dgxpx_test_suite(dgxpx_pixel_quality_tests
   LABELS quality
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_quality_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/support/pixel_quality_set.cpp
-  LIBS dgxpx_pixel_core)
+    ${CMAKE_CURRENT_LIST_DIR}/support/jpeg_roundtrip.cpp
+  LIBS dgxpx_pixel_core JPEG::JPEG)

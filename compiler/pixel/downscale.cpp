@@ -455,7 +455,11 @@ CellImage downscale_cells(const Image& image, const Grid& grid, const DownscaleO
   out.cells.resize(size_t(out.width) * size_t(out.height));
   bool opaque = true;
   for (const Rgba& p : image.pixels) opaque = opaque && p.a == 255;
-  CellReducer reducer(options, options.mode == DownscaleMode::k_centroid ? image_noise(image) : 0.0, opaque);
+  const double noise = options.mode == DownscaleMode::k_centroid ? image_noise(image) : 0.0;
+  // The median distance between neighbours is about 2.2 sigma for Gaussian noise (sqrt(2 * the
+  // median of chi-squared with 3 degrees of freedom)).
+  out.noise_sigma = noise / 2.2;
+  CellReducer reducer(options, noise, opaque);
   for (int cy = 0; cy < grid.y.cells; ++cy)
     for (int cx = 0; cx < grid.x.cells; ++cx)
       out.cells[size_t(cy) * size_t(out.width) + size_t(cx)] = reducer.reduce(image, xs[size_t(cx)], ys[size_t(cy)]);

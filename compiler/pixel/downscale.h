@@ -46,6 +46,9 @@ struct CellColor {
 struct CellImage {
   int width = 0, height = 0;
   std::vector<CellColor> cells;
+  /// k_centroid: the source's noise sigma per channel (image_noise / 2.2), which clipping at 0
+  /// and 255 turns into a bias of the cell means; 0 for the other modes.
+  double noise_sigma = 0;
   /// Every cell rounded (CellColor::rounded).
   Image rounded() const;
 };

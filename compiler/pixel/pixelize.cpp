@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <unordered_map>
 #include <vector>
 
@@ -87,31 +88,111 @@ std::optional<Palette> resolve_fixed_palette(const PaletteOptions& options) {
   return std::nullopt;
 }
 
-// Each opaque pixel of `art` becomes the likeliest palette entry for its unrounded cell colour,
-// the cast removed in floating point first: PaletteMatcher::nearest_measured's rule, with the
-// OKLrab answers for far colours remembered per rounded colour (flat areas repeat them).
-static void map_cells_to_palette(const CellImage& cells, const Palette& palette, const ColorCast& cast, Image& art) {
-  const PaletteMatcher matcher(palette);
-  std::unordered_map<uint32_t, int> far_memo;
+// The cell colour with the cast removed, in floating point (0..255 units).
+static void uncast(const ColorCast& cast, const CellColor& c, float out[3]) {
+  const float rgb[3] = {c.r, c.g, c.b};
+  for (int ch = 0; ch < 3; ++ch) out[ch] = std::clamp(float(cast.gain[ch] * rgb[ch] + cast.offset[ch]), 0.0f, 255.0f);
+}
+
+// The likeliest palette entry for an unrounded colour with the cast removed: the entry whose
+// clipped mean (clipped_means) lies nearest in RGB when one lies within PaletteMatcher::kNearRgb
+// (noise is round in RGB; OKLrab would misplace the boundary between shades a few units apart),
+// else the OKLrab-nearest entry, remembered per rounded colour (flat areas repeat them).
+class MeasuredMatcher {
+ public:
+  MeasuredMatcher(const Palette& palette, const ColorCast& cast, double sigma)
+      : matcher_(palette), means_(clipped_means(palette, cast, sigma)) {}
+  int nearest(const float rgb[3]) {
+    int best = 0;
+    float best_d = std::numeric_limits<float>::max();
+    for (size_t i = 0; i < means_.size(); ++i) {
+      const float dr = rgb[0] - means_[i][0], dg = rgb[1] - means_[i][1], db = rgb[2] - means_[i][2];
+      const float d = dr * dr + dg * dg + db * db;
+      if (d < best_d) {
+        best_d = d;
+        best = int(i);
+      }
+    }
+    if (best_d <= PaletteMatcher::kNearRgb * PaletteMatcher::kNearRgb) return best;
+    const Rgba rounded = CellColor{rgb[0], rgb[1], rgb[2], 255.0f}.rounded();
+    const uint32_t key = (uint32_t(rounded.r) << 16) | (uint32_t(rounded.g) << 8) | rounded.b;
+    auto it = far_memo_.find(key);
+    if (it == far_memo_.end()) it = far_memo_.emplace(key, matcher_.nearest(rounded)).first;
+    return it->second;
+  }
+  Rgba color(int index) const { return matcher_.color(index); }
+
+ private:
+  PaletteMatcher matcher_;
+  std::vector<std::array<float, 3>> means_;
+  std::unordered_map<uint32_t, int> far_memo_;
+};
+
+// The palette with the background key as entry 0: the key is a colour the image is known to
+// hold, so it pins the cast as well as the palette does, and a cell is background when the key
+// is its likeliest entry (ties go to the key: a sprite colour equal to it cannot be told apart).
+static Palette with_key(const Palette& palette, Rgba key) {
+  Palette out = palette;
+  key.a = 255;
+  out.colors.insert(out.colors.begin(), key);
+  return out;
+}
+
+// Key mode with a fixed palette: each opaque cell of `art` whose likeliest entry of
+// with_key(palette) is the key, with the cast removed and within `tolerance` (RGB) of the key,
+// is cleared. Deciding after the cast, between the key and the nearest palette colour, keeps
+// dark sprite colours that lie within any fixed radius of a black key. Returns the count cleared.
+static int key_cells(const CellImage& cells, const Palette& keyed, const ColorCast& cast, double tolerance, Image& art) {
+  MeasuredMatcher matcher(keyed, cast, cells.noise_sigma);
+  const Rgba key = keyed.colors.front();
+  int cleared = 0;
   for (size_t i = 0; i < art.pixels.size(); ++i) {
     Rgba& p = art.pixels[i];
     if (p.a == 0) continue;
-    const CellColor& c = cells.cells[i];
-    const float rgb[3] = {c.r, c.g, c.b};
     float moved[3];
-    for (int ch = 0; ch < 3; ++ch)
-      moved[ch] = std::clamp(float(cast.gain[ch] * rgb[ch] + cast.offset[ch]), 0.0f, 255.0f);
-    float d2 = 0;
-    int index = matcher.nearest_rgb(moved[0], moved[1], moved[2], &d2);
-    if (d2 > PaletteMatcher::kNearRgb * PaletteMatcher::kNearRgb) {
-      const Rgba rounded = CellColor{moved[0], moved[1], moved[2], 255.0f}.rounded();
-      const uint32_t key = (uint32_t(rounded.r) << 16) | (uint32_t(rounded.g) << 8) | rounded.b;
-      auto it = far_memo.find(key);
-      if (it == far_memo.end()) it = far_memo.emplace(key, matcher.nearest(rounded)).first;
-      index = it->second;
-    }
+    uncast(cast, cells.cells[i], moved);
+    if (matcher.nearest(moved) != 0) continue;
+    // Measured against the key as the user gave it: clipping moves it by at most a noise sigma.
+    const float dr = moved[0] - key.r, dg = moved[1] - key.g, db = moved[2] - key.b;
+    if (double(dr * dr + dg * dg + db * db) > tolerance * tolerance) continue;
+    p = Rgba{0, 0, 0, 0};
+    ++cleared;
+  }
+  return cleared;
+}
+
+// The colours the cast is fitted to: every opaque cell, but with a key decided after the cast
+// those within the key's radius in the input are left out (unless nearly all are): a large
+// background then cannot pull the cast onto a sprite colour near the key (a white backdrop
+// read as the sprite's light grey), while dark cells on a black key are still decided per cell.
+static std::vector<WeightedColor> fit_colors(const CellImage& cells, const Image& art, const BackgroundOptions& background,
+                                             bool key_after_cast) {
+  std::vector<WeightedColor> all, outside;
+  const Rgba key = background.key;
+  for (size_t i = 0; i < art.pixels.size(); ++i) {
+    if (art.pixels[i].a == 0) continue;
+    const CellColor& c = cells.cells[i];
+    const WeightedColor color{c.r, c.g, c.b, 1.0};
+    all.push_back(color);
+    const float dr = c.r - key.r, dg = c.g - key.g, db = c.b - key.b;
+    if (key_after_cast && double(dr * dr + dg * dg + db * db) > background.tolerance * background.tolerance)
+      outside.push_back(color);
+  }
+  // A sprite mostly within the radius (a dark floor tile on black) is fitted whole.
+  return key_after_cast && outside.size() * 8 >= all.size() ? outside : all;
+}
+
+// Each opaque pixel of `art` becomes the likeliest palette entry for its unrounded cell colour,
+// the cast removed in floating point first.
+static void map_cells_to_palette(const CellImage& cells, const Palette& palette, const ColorCast& cast, Image& art) {
+  MeasuredMatcher matcher(palette, cast, cells.noise_sigma);
+  for (size_t i = 0; i < art.pixels.size(); ++i) {
+    Rgba& p = art.pixels[i];
+    if (p.a == 0) continue;
+    float moved[3];
+    uncast(cast, cells.cells[i], moved);
     const uint8_t alpha = p.a;
-    p = matcher.color(index);
+    p = matcher.color(matcher.nearest(moved));
     p.a = alpha;
   }
 }
@@ -135,6 +216,10 @@ PixelizeResult pixelize_detailed(const Image& image, const PixelizeOptions& opti
   const CellImage cells = downscale_cells(image, result.grid, options.downscale);
   Image art = cells.rounded();
   binarize_alpha(art, options.alpha_threshold);
+  const bool fixed = result.palette.has_value();
+  // With a fixed palette the key is decided per cell after the cast is removed (key_cells);
+  // otherwise by its radius in the input, before k-means sees the colours.
+  const bool key_after_cast = fixed && options.background.mode == BackgroundMode::key;
   switch (options.background.mode) {
     case BackgroundMode::keep:
       break;
@@ -142,16 +227,24 @@ PixelizeResult pixelize_detailed(const Image& image, const PixelizeOptions& opti
       result.background_cleared = flood_background(art, options.background.tolerance);
       break;
     case BackgroundMode::key:
-      result.background_cleared = key_background(art, options.background.key, options.background.tolerance);
+      if (!key_after_cast)
+        result.background_cleared = key_background(art, options.background.key, options.background.tolerance);
       break;
   }
 
-  std::vector<WeightedColor> opaque;
-  for (size_t i = 0; i < art.pixels.size(); ++i)
-    if (art.pixels[i].a != 0) opaque.push_back({cells.cells[i].r, cells.cells[i].g, cells.cells[i].b, 1.0});
-  const bool fixed = result.palette.has_value();
-  if (fixed && options.palette.correct_cast && !opaque.empty())
-    result.cast = estimate_color_cast(opaque, *result.palette);
+  std::vector<WeightedColor> opaque = fit_colors(cells, art, options.background, key_after_cast);
+  std::optional<Palette> keyed;
+  if (key_after_cast) keyed = with_key(*result.palette, options.background.key);
+  if (fixed && options.palette.correct_cast && !opaque.empty()) {
+    // Fitted against where the colours land under clipped noise (clipped_means with no cast: the
+    // cast is small beside the noise near 0 and 255), so black outlines do not pull the fit.
+    Palette landed = keyed ? *keyed : *result.palette;
+    const auto means = clipped_means(landed, ColorCast{}, cells.noise_sigma);
+    for (size_t i = 0; i < means.size(); ++i)
+      landed.colors[i] = CellColor{means[i][0], means[i][1], means[i][2], 255.0f}.rounded();
+    result.cast = estimate_color_cast(opaque, landed);
+  }
+  if (keyed) result.background_cleared = key_cells(cells, *keyed, result.cast, options.background.tolerance, art);
   if (fixed && !options.palette.dither) {
     map_cells_to_palette(cells, *result.palette, result.cast, art);
   } else {
@@ -193,7 +286,7 @@ Image pixelize(const Image& image, const PixelizeOptions& options) {
 }
 
 std::string canonical_options(const PixelizeOptions& o) {
-  std::string out = "pixelize.v2;";
+  std::string out = "pixelize.v3;";
   switch (o.grid.mode) {
     case GridMode::factor: out += "grid=factor:" + number(o.grid.factor); break;
     case GridMode::size:

@@ -40,7 +40,10 @@ enum class BackgroundMode { keep, flood, key };
 
 struct BackgroundOptions {
   BackgroundMode mode = BackgroundMode::keep;  ///< keep: alpha as it comes
-  double tolerance = 48.0;   ///< Euclidean RGB distance (0..442) that still counts as background
+  /// Euclidean RGB distance (0..442) that still counts as background. In key mode with a fixed
+  /// palette a cell is background when, with the cast removed, the key is likelier than every
+  /// palette colour and within this distance; otherwise every colour this near is background.
+  double tolerance = 48.0;
   Rgba key{255, 0, 255, 255};  ///< mode key: the key colour
 };
 

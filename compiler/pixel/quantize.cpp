@@ -323,6 +323,39 @@ ColorCast estimate_color_cast(const Image& image, const Palette& palette) {
   return estimate_color_cast(colors, palette);
 }
 
+namespace {
+
+// E[max(0, Y)] for Y ~ N(mu, sigma^2), sigma > 0.
+double positive_part_mean(double mu, double sigma) {
+  const double z = mu / sigma;
+  const double pdf = 0.3989422804014327 * std::exp(-0.5 * z * z);
+  const double cdf = 0.5 * std::erfc(-z * 0.7071067811865476);
+  return mu * cdf + sigma * pdf;
+}
+
+}  // namespace
+
+std::vector<std::array<float, 3>> clipped_means(const Palette& palette, const ColorCast& cast, double sigma) {
+  std::vector<std::array<float, 3>> out;
+  out.reserve(palette.colors.size());
+  for (const Rgba& p : palette.colors) {
+    const double rgb[3] = {double(p.r), double(p.g), double(p.b)};
+    std::array<float, 3> mean{};
+    for (int c = 0; c < 3; ++c) {
+      double value = rgb[c];
+      if (sigma > 0 && cast.gain[c] > 0) {
+        // The colour as the image holds it, its clipped mean there, and back through the cast.
+        const double held = (rgb[c] - cast.offset[c]) / cast.gain[c];
+        const double clipped = positive_part_mean(held, sigma) - positive_part_mean(held - 255.0, sigma);
+        value = cast.gain[c] * clipped + cast.offset[c];
+      }
+      mean[size_t(c)] = float(value);
+    }
+    out.push_back(mean);
+  }
+  return out;
+}
+
 Rgba cast_color(const ColorCast& cast, float r, float g, float b) {
   const double rgb[3] = {r, g, b};
   uint8_t v[3];

@@ -3,6 +3,7 @@
 // lightness toe, see color.h), optionally through an ordered (Bayer 8x8) dither; measured colours
 // within a few RGB units of an entry take the RGB-nearest one (nearest_measured). Colour-cast
 // estimation.
+#include <array>
 #include <vector>
 
 #include "compiler/pixel/color.h"
@@ -65,6 +66,13 @@ ColorCast estimate_color_cast(const std::vector<WeightedColor>& colors, const Pa
 
 /// estimate_color_cast over the opaque pixels of `image`, each of weight 1.
 ColorCast estimate_color_cast(const Image& image, const Palette& palette);
+
+/// Where cells of each palette colour land on average, after `cast` is removed, when the image
+/// holds the colour under the inverse of `cast` plus Gaussian noise of `sigma` per channel,
+/// clipped to 0..255: clipping lifts the mean of a colour near 0 (a black outline under noise
+/// of 7 averages about 3) and lowers one near 255. Entries away from the ends do not move; with
+/// sigma 0 none do. One RGB triple (0..255 units) per entry.
+std::vector<std::array<float, 3>> clipped_means(const Palette& palette, const ColorCast& cast, double sigma);
 
 /// gain * colour + offset per channel, rounded and clamped to a byte; alpha 255.
 Rgba cast_color(const ColorCast& cast, float r, float g, float b);

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "compiler/pixel/png_io.h"
+#include "tests/support/jpeg_roundtrip.h"
 
 namespace dgxpx::testing {
 namespace {
@@ -72,7 +73,52 @@ void footprint(double lo, double hi, int* i0, int* i1, double* w0, double* w1) {
   *w1 = 1 - *w0;
 }
 
+pixel::Rgba backdrop_color(Backdrop backdrop) {
+  switch (backdrop) {
+    case Backdrop::white: return {255, 255, 255, 255};
+    case Backdrop::black: return {0, 0, 0, 255};
+    case Backdrop::green: return {0, 255, 0, 255};
+    case Backdrop::magenta:
+    case Backdrop::chroma: break;
+  }
+  return {255, 0, 255, 255};
+}
+
+double distance_to_palette(pixel::Rgba k, const pixel::Palette& palette) {
+  double nearest = 1e9;
+  for (const pixel::Rgba& p : palette.colors)
+    nearest = std::min(nearest, std::sqrt(double((k.r - p.r) * (k.r - p.r) + (k.g - p.g) * (k.g - p.g) +
+                                                 (k.b - p.b) * (k.b - p.b))));
+  return nearest;
+}
+
 }  // namespace
+
+const char* to_name(Backdrop backdrop) {
+  switch (backdrop) {
+    case Backdrop::chroma: return "chroma";
+    case Backdrop::white: return "white";
+    case Backdrop::black: return "black";
+    case Backdrop::green: return "green";
+    case Backdrop::magenta: return "magenta";
+  }
+  return "?";
+}
+
+Degradation realistic_degradation(uint64_t seed) {
+  Rng rng{seed ^ 0x5eed1455e7ull};
+  Degradation d;
+  d.factor = 6 + int(rng.next() % 11);
+  d.max_shift = 0.45;
+  d.blur_sigma = (0.25 + 0.85 * rng.uniform()) * d.factor / 8.0;
+  d.noise_sigma = 3 + 6 * rng.uniform();
+  d.gain_jitter = 0.05;
+  d.offset_jitter = 6;
+  d.jpeg_quality = rng.uniform() < 0.5 ? 80 + int(rng.next() % 13) : 0;
+  const Backdrop backdrops[] = {Backdrop::white, Backdrop::black, Backdrop::green, Backdrop::magenta};
+  d.backdrop = backdrops[rng.next() % 4];
+  return d;
+}
 
 std::filesystem::path crawl_tiles_dir() {
   const char* env = std::getenv("DGXPX_CRAWL_TILES");
@@ -160,30 +206,32 @@ static pixel::Image merge_shades(const pixel::Image& image, double threshold) {
 QualityCase make_case(const Sprite& sprite, const Degradation& d, uint64_t seed) {
   QualityCase c;
   c.sprite = sprite;
+  c.degradation = d;
   c.reference = merge_shades(sprite.image, d.merge_shades);
   c.palette = pixel::palette_from_image(c.reference, sprite.category);
-  // The key a user would pick: the classic chroma colour farthest from every sprite colour.
-  const pixel::Rgba candidates[] = {{255, 0, 255, 255}, {0, 255, 0, 255}, {0, 255, 255, 255},
-                                    {0, 0, 255, 255},   {255, 255, 0, 255}, {255, 0, 0, 255}};
-  c.key_distance = -1;
-  for (const pixel::Rgba& k : candidates) {
-    double nearest = 1e9;
-    for (const pixel::Rgba& p : c.palette.colors)
-      nearest = std::min(nearest, std::sqrt(double((k.r - p.r) * (k.r - p.r) + (k.g - p.g) * (k.g - p.g) +
-                                                   (k.b - p.b) * (k.b - p.b))));
-    if (nearest > c.key_distance) {
-      c.key_distance = nearest;
-      c.key = k;
+  if (d.backdrop == Backdrop::chroma) {
+    // The key a user would pick: the classic chroma colour farthest from every sprite colour.
+    const pixel::Rgba candidates[] = {{255, 0, 255, 255}, {0, 255, 0, 255}, {0, 255, 255, 255},
+                                      {0, 0, 255, 255},   {255, 255, 0, 255}, {255, 0, 0, 255}};
+    c.key_distance = -1;
+    for (const pixel::Rgba& k : candidates) {
+      const double nearest = distance_to_palette(k, c.palette);
+      if (nearest > c.key_distance) {
+        c.key_distance = nearest;
+        c.key = k;
+      }
     }
+  } else {
+    c.key = backdrop_color(d.backdrop);
+    c.key_distance = distance_to_palette(c.key, c.palette);
   }
 
   Rng rng{seed};
   c.shift_x = rng.symmetric(d.max_shift);
   c.shift_y = rng.symmetric(d.max_shift);
-  double gain[3], offset[3];
   for (int ch = 0; ch < 3; ++ch) {
-    gain[ch] = 1 + rng.symmetric(d.gain_jitter);
-    offset[ch] = rng.symmetric(d.offset_jitter);
+    c.gain[ch] = 1 + rng.symmetric(d.gain_jitter);
+    c.offset[ch] = rng.symmetric(d.offset_jitter);
   }
 
   // Nearest-neighbour upscale of the sprite on its key, sampled with a sub-pixel shift (area
@@ -216,19 +264,31 @@ QualityCase make_case(const Sprite& sprite, const Degradation& d, uint64_t seed)
   for (size_t i = 0; i < c.degraded.pixels.size(); ++i) {
     uint8_t v[3];
     for (int ch = 0; ch < 3; ++ch) {
-      const double value = planes[ch][i] * gain[ch] + offset[ch] + d.noise_sigma * rng.gaussian();
+      const double value = planes[ch][i] * c.gain[ch] + c.offset[ch] + d.noise_sigma * rng.gaussian();
       v[ch] = uint8_t(std::clamp(std::lround(value), 0l, 255l));
     }
     c.degraded.pixels[i] = pixel::Rgba{v[0], v[1], v[2], 255};
   }
+  if (d.jpeg_quality > 0) c.degraded = jpeg_roundtrip(c.degraded, d.jpeg_quality);
   return c;
 }
 
-pixel::PixelizeOptions case_options(const QualityCase& c, double factor) {
+bool is_dark(const QualityCase& c) {
+  double luma = 0;
+  long n = 0;
+  for (const pixel::Rgba& p : c.reference.pixels)
+    if (p.a) {
+      luma += 0.299 * p.r + 0.587 * p.g + 0.114 * p.b;
+      ++n;
+    }
+  return n > 0 && luma < 64.0 * double(n);
+}
+
+pixel::PixelizeOptions case_options(const QualityCase& c, GridChoice grid) {
   pixel::PixelizeOptions o;
-  if (factor > 0) {
+  if (grid == GridChoice::given) {
     o.grid.mode = pixel::GridMode::factor;
-    o.grid.factor = factor;
+    o.grid.factor = c.degradation.factor;
   } else {
     o.grid.mode = pixel::GridMode::detect;
   }

@@ -1,9 +1,10 @@
 #pragma once
-// The pixel-art quality set: real CC0 32x32 sprites from Debian's crawl-tiles-data, upscaled x8
-// with nearest-neighbour and degraded the way diffusion output is (sub-pixel shift, slight blur,
-// colour jitter, noise), on a key-colour background. Pixelizing a case back and comparing with
-// its original measures exact-pixel accuracy and grid detection. Shared by the unit test
-// (a fixed sample) and bench_pixel_quality (the full set).
+// The pixel-art quality set: real CC0 32x32 sprites from Debian's crawl-tiles-data, upscaled with
+// nearest-neighbour and degraded the way diffusion output is (sub-pixel shift, blur, colour cast,
+// noise, JPEG), on a background colour. Pixelizing a case back and comparing with its original
+// measures exact-pixel accuracy and grid detection. Two sets: the classic one (x8, mild, a chroma
+// key far from the sprite) and the realistic range (realistic_degradation). Shared by the unit
+// test (a fixed sample) and bench_pixel_quality (the full set).
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -33,6 +34,13 @@ std::vector<Sprite> load_crawl_sprites(const std::filesystem::path& dir);
 /// `count` sprites picked with a fixed seed (all of them when count >= size), in a stable order.
 std::vector<Sprite> sample_sprites(const std::vector<Sprite>& all, size_t count, uint64_t seed);
 
+/// The background the sprite is drawn on: the chroma colour farthest from the sprite's colours
+/// (the classic set), or a fixed colour whatever the sprite holds.
+enum class Backdrop { chroma, white, black, green, magenta };
+
+/// "chroma", "white", "black", "green", "magenta".
+const char* to_name(Backdrop backdrop);
+
 struct Degradation {
   /// Shades of a sprite closer than this (Euclidean RGB) are merged into the more frequent one
   /// before anything else: crawl sprites hold colours 1/255 apart, at or below what an eye tells
@@ -45,24 +53,40 @@ struct Degradation {
   double gain_jitter = 0.03;    ///< per-channel gain, uniform in 1 +- gain_jitter
   double offset_jitter = 4.0;   ///< per-channel offset, uniform in +- offset_jitter (0..255 units)
   double noise_sigma = 5.0;     ///< per-pixel, per-channel Gaussian noise (0..255 units)
+  int jpeg_quality = 0;         ///< JPEG round trip at this quality last; 0 = none
+  Backdrop backdrop = Backdrop::chroma;
 };
+
+/// The realistic range of issue 14, one draw per seed: factor 6..16, shift +-0.45 art pixel,
+/// blur sigma uniform in [0.25, 1.1] * factor / 8, noise sigma uniform in [3, 9], gain +-5 %,
+/// offset +-6, JPEG at quality 80..92 with probability 1/2, and one of the white, black, green
+/// and magenta backdrops.
+Degradation realistic_degradation(uint64_t seed);
 
 struct QualityCase {
   Sprite sprite;
   pixel::Image reference;  ///< the sprite after merge_shades: what pixelize should give back
   pixel::Palette palette;  ///< the reference's colours (what a game's palette file would hold)
-  pixel::Rgba key;         ///< background key colour, the candidate farthest from the palette
+  Degradation degradation; ///< what made `degraded`
+  pixel::Rgba key;         ///< the background colour, given to pixelize as its key
   double key_distance = 0; ///< RGB distance from the key to the nearest palette colour
   double shift_x = 0, shift_y = 0;  ///< applied shift, art pixels
+  double gain[3] = {1, 1, 1}, offset[3] = {0, 0, 0};  ///< applied colour cast
   pixel::Image degraded;   ///< opaque, (32 * factor)^2
 };
 
 /// Builds the degraded case for `sprite`; `seed` fixes every random draw.
 QualityCase make_case(const Sprite& sprite, const Degradation& degradation, uint64_t seed);
 
-/// Options that pixelize a case back: k-centroid, the sprite palette, the key colour. `factor`
-/// <= 0 means detect the grid.
-pixel::PixelizeOptions case_options(const QualityCase& c, double factor);
+enum class GridChoice { given, detected };
+
+/// Options that pixelize a case back: k-centroid, the sprite palette, the key colour, and the
+/// case's factor (given) or a detected grid.
+pixel::PixelizeOptions case_options(const QualityCase& c, GridChoice grid);
+
+/// Mean Rec. 601 luma of the reference's opaque pixels is below 64: the sprites that a black
+/// background and a radius key hurt most.
+bool is_dark(const QualityCase& c);
 
 struct Score {
   long exact = 0, total = 0;                ///< all pixels (both transparent counts as exact)

@@ -100,3 +100,29 @@ TEST_CASE("fixed period and target size fit the phase", "[pixel][grid]") {
   REQUIRE_THROWS_AS(grid_for_size(image, 0, 4), std::invalid_argument);
   REQUIRE_THROWS_AS(detect_grid(Image()), std::invalid_argument);
 }
+
+TEST_CASE("a faint grid is found past JPEG's 8x8 block seams", "[pixel][grid]") {
+  // Art pixels of 14 source pixels, 5 units apart in grey, under noise; every 8x8 block (from
+  // the origin, as JPEG codes them) carries its own offset of up to 6 units, so the seams fold
+  // into a strong period-8 grid.
+  const int period = 14, cells = 32, size = period * cells;
+  Image image(size, size);
+  uint64_t s = 5;
+  auto next = [&s] {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    return int((s >> 33) % 1000);
+  };
+  std::vector<int> art(size_t(cells) * cells), block(size_t(size / 8 + 1) * (size / 8 + 1));
+  for (int& v : art) v = 100 + 5 * (next() % 3);
+  for (int& v : block) v = next() % 13 - 6;
+  for (int y = 0; y < size; ++y)
+    for (int x = 0; x < size; ++x) {
+      const int v = art[size_t(y / period) * cells + size_t(x / period)] + block[size_t(y / 8) * (size / 8 + 1) + size_t(x / 8)] +
+                    (next() % 7 - 3);
+      image.at(x, y) = Rgba{uint8_t(v), uint8_t(v), uint8_t(v), 255};
+    }
+  const Grid grid = detect_grid(image);
+  REQUIRE(grid.x.period == Approx(period).margin(0.05));
+  REQUIRE(grid.x.cells == cells);
+  REQUIRE(grid.y.cells == cells);
+}

@@ -99,7 +99,7 @@ TEST_CASE("outline colour snaps to the palette", "[pixel][pixelize]") {
 TEST_CASE("canonical options name every field", "[pixel][pixelize]") {
   const PixelizeOptions base = sprite_options();
   const std::string text = canonical_options(base);
-  REQUIRE_THAT(text, Catch::StartsWith("pixelize.v2;grid=factor:6;"));
+  REQUIRE_THAT(text, Catch::StartsWith("pixelize.v3;grid=factor:6;"));
   auto differs = [&](auto change) {
     PixelizeOptions o = base;
     change(o);
@@ -140,4 +140,28 @@ TEST_CASE("pixelize rejects bad options, empty images and bad palette files", "[
   o.palette.file = (dir / "bad.gpl").string();
   REQUIRE_THROWS_WITH(pixelize(input, o), Catch::Contains("bad.gpl:3: error:"));
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a black key takes the background but keeps a dark sprite's dark shades", "[pixel][pixelize]") {
+  // Shades 10-28 units from black: a radius key of 48 in the input cleared them all. Decided per
+  // cell against the palette, after the cast, only the backdrop goes.
+  const Palette dark{"dark", {{10, 10, 14, 255}, {20, 18, 26, 255}, {28, 30, 22, 255}, {200, 40, 40, 255}}};
+  Image art(10, 8, {0, 0, 0, 0});
+  for (int y = 1; y < 7; ++y)
+    for (int x = 2; x < 9; ++x) art.at(x, y) = dark.colors[size_t((x + y) % 4)];
+  Image input(art.width * 8, art.height * 8);
+  for (int y = 0; y < input.height; ++y)
+    for (int x = 0; x < input.width; ++x) {
+      const Rgba p = art.at(x / 8, y / 8);
+      // A small cast (offset +3 on every channel) over the backdrop and the sprite alike.
+      input.at(x, y) = p.a ? Rgba{uint8_t(p.r + 3), uint8_t(p.g + 3), uint8_t(p.b + 3), 255} : Rgba{3, 3, 3, 255};
+    }
+  PixelizeOptions o;
+  o.grid.mode = GridMode::factor;
+  o.grid.factor = 8;
+  o.background.mode = BackgroundMode::key;
+  o.background.key = {0, 0, 0, 255};
+  const PixelizeResult result = pixelize_detailed(input, o, &dark);
+  REQUIRE(result.image.pixels == art.pixels);
+  REQUIRE(result.background_cleared == 80 - 42);
 }

@@ -1,6 +1,7 @@
 // Palette mapping, ordered dithering and colour-cast correction.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <set>
 #include <vector>
 
@@ -130,4 +131,22 @@ TEST_CASE("a measured colour near a shade takes the RGB-nearest shade", "[pixel]
   REQUIRE(matcher.nearest_measured(31.4f, 31.4f, 30.0f) == 0);
   REQUIRE(matcher.nearest_measured(31.6f, 31.6f, 30.0f) == 1);
   REQUIRE(matcher.nearest_measured(200.0f, 120.0f, 120.0f) == matcher.nearest(Rgba{200, 120, 120, 255}));
+}
+
+TEST_CASE("clipped means: noise lifts a colour at 0 and lowers one at 255, the middle stays", "[pixel][quantize]") {
+  const Palette palette{"p", {{0, 0, 0, 255}, {128, 128, 128, 255}, {255, 255, 255, 255}}};
+  const auto none = clipped_means(palette, ColorCast{}, 0.0);
+  REQUIRE(none[0][0] == 0.0f);
+  REQUIRE(none[2][2] == 255.0f);
+  const auto noisy = clipped_means(palette, ColorCast{}, 7.0);
+  // E[max(0, N(0, 7^2))] = 7 / sqrt(2 pi).
+  REQUIRE(noisy[0][0] == Approx(7.0 / std::sqrt(2 * 3.141592653589793)).epsilon(1e-4));
+  REQUIRE(noisy[1][1] == Approx(128.0).margin(1e-3));
+  REQUIRE(noisy[2][1] == Approx(255.0 - 7.0 / std::sqrt(2 * 3.141592653589793)).epsilon(1e-4));
+  // Under a cast that lifts the image by 10, black is held at 10 and hardly clipped: its mean,
+  // back through the cast, is black again.
+  ColorCast lift;
+  for (double& o : lift.offset) o = -10;
+  const auto lifted = clipped_means(palette, lift, 3.0);
+  REQUIRE(lifted[0][0] == Approx(0.0).margin(0.01));
 }
