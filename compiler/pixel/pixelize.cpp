@@ -286,7 +286,7 @@ Image pixelize(const Image& image, const PixelizeOptions& options) {
 }
 
 std::string canonical_options(const PixelizeOptions& o) {
-  std::string out = "pixelize.v3;";
+  std::string out = std::string(kPixelizeMethod) + ";";
   switch (o.grid.mode) {
     case GridMode::factor: out += "grid=factor:" + number(o.grid.factor); break;
     case GridMode::size:

@@ -82,6 +82,10 @@ PixelizeResult pixelize_detailed(const Image& image, const PixelizeOptions& opti
 /// pixelize_detailed(...).image.
 Image pixelize(const Image& image, const PixelizeOptions& options);
 
+/// The pixelize method's version: bumped when the same options give other pixels, so that keys
+/// holding it (canonical_options, the planner's pixel keys) stop matching old results.
+inline constexpr const char* kPixelizeMethod = "pixelize.v3";
+
 /// Every option as canonical "name=value;" text, for step keys. A palette file appears by path
 /// only: keys must add the file's content digest themselves.
 std::string canonical_options(const PixelizeOptions& options);

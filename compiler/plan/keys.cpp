@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "compiler/pixel/pixelize.h"
+
 namespace dgxpx::plan {
 
 static std::string number_text(double v) {
@@ -76,6 +78,7 @@ std::vector<KeyField> pixel_fields(const util::Digest& gen_key, const backend::P
                                    const util::Digest* palette_digest, const std::string& palette_shown) {
   std::vector<KeyField> f;
   f.push_back({"gen", gen_key.hex(), "gen " + gen_key.short_hex()});
+  f.push_back({"method", pixel::kPixelizeMethod, ""});  // a new pixel stage re-runs pixel steps, never gen
   std::string grid = s.grid == "size" ? "size " + std::to_string(s.width) + "x" + std::to_string(s.height)
                      : s.grid == "factor" ? "factor " + std::to_string(s.factor)
                                           : "detect";
