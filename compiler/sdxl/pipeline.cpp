@@ -143,14 +143,18 @@ GenerationResult generate(SdxlModel& model, const GenerationRequest& request,
   const torch::Tensor noise =
       generators.randn({batch, channels, request.height / factor, request.width / factor},
                        torch::TensorOptions().device(unet_weight.device()));
+
+  // 4. Denoising loop.
+  SchedulerConfig scheduler_config = model.scheduler;
+  if (request.timestep_spacing) scheduler_config.timestep_spacing = request.timestep_spacing;
+  auto scheduler = make_scheduler(request.sampler, scheduler_config, request.steps, request.ddim_eta);
   if (trace) {
     trace->initial_noise = noise.to(torch::kCPU);
+    trace->initial_latents = trace->initial_noise * scheduler->init_noise_sigma();
+    trace->timesteps = scheduler->timesteps();
     trace->conditioning = cond;
     trace->latents_after_step.clear();
   }
-
-  // 4. Denoising loop.
-  auto scheduler = make_scheduler(request.sampler, model.scheduler, request.steps, request.ddim_eta);
   const float guidance = static_cast<float>(request.guidance);
   const DenoiseFn denoise = [&](const torch::Tensor& scaled, const torch::Tensor& t) {
     const torch::Tensor input = cfg ? torch::cat({scaled, scaled}) : scaled;

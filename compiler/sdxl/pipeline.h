@@ -70,6 +70,9 @@ struct GenerationRequest {
   int64_t steps = 30;
   double guidance = 5.0;  // classifier-free guidance runs when > 1
   SamplerKind sampler = SamplerKind::euler;
+  /// Overrides the model's scheduler_config.json timestep_spacing (trailing for SDXL-Lightning
+  /// and Turbo); unset keeps the model's.
+  std::optional<TimestepSpacing> timestep_spacing;
   double ddim_eta = 0.0;
   /// One CPU generator seeded with `seed` for the whole batch (generator=torch.Generator()
   /// .manual_seed(seed)); unused when `seeds` is set.
@@ -95,6 +98,8 @@ class GenerationCancelled : public std::runtime_error {
 /// Intermediate values, recorded when a trace is passed (for tests and debugging).
 struct GenerationTrace {
   torch::Tensor initial_noise;  // [B, 4, h, w] unit-variance noise, before init_noise_sigma
+  torch::Tensor initial_latents;  // initial_noise * init_noise_sigma
+  torch::Tensor timesteps;        // the sampler's timesteps, as the UNet receives them
   UNetConditioning conditioning;  // the UNet's conditioning (CFG: negative half first)
   std::vector<torch::Tensor> latents_after_step;
 };
