@@ -128,8 +128,8 @@ std::vector<pixel::Image> SdxlGenerator::generate_batch(const std::vector<GenSpe
     if (gen_batch_key(spec) != key)
       throw util::InputError(
           "gen " + spec.name + " cannot share a batch with gen " + first.name + ": " +
-          util::expected_got("the same backend, model, LoRAs, size, sampler, steps, guidance, "
-                             "tiling and negative-prompt presence " + key,
+          util::expected_got("the same backend, model, LoRAs, size, sampler, spacing, steps, guidance, "
+                             "tiling, micro-conditioning and negative-prompt presence " + key,
                              gen_batch_key(spec)));
   const std::string label =
       specs.size() == 1 ? first.name
@@ -144,6 +144,19 @@ std::vector<pixel::Image> SdxlGenerator::generate_batch(const std::vector<GenSpe
     throw util::InputError(util::expected_got(
         "gen " + label + ": a sampler (" + join_names(sdxl::sampler_kind_names()) + ")",
         "'" + sampler_name + "'"));
+  std::optional<sdxl::TimestepSpacing> spacing;
+  if (!first.timestep_spacing.empty()) {
+    if (first.timestep_spacing == "leading") spacing = sdxl::TimestepSpacing::leading;
+    else if (first.timestep_spacing == "trailing") spacing = sdxl::TimestepSpacing::trailing;
+    else if (first.timestep_spacing == "linspace") spacing = sdxl::TimestepSpacing::linspace;
+    else
+      throw util::InputError(util::expected_got("gen " + label + ": a timestep spacing leading, trailing or linspace",
+                                                "'" + first.timestep_spacing + "'"));
+    if (!sdxl::uses_timestep_spacing(*sampler))
+      throw util::InputError(util::expected_got("gen " + label + ": no timestep spacing with sampler " + sampler_name +
+                                                    " (it picks its own timesteps)",
+                                                "'" + first.timestep_spacing + "'"));
+  }
   const auto tiling = sdxl::parse_tiling(first.tiling);
   if (!tiling)
     throw util::InputError(util::expected_got("gen " + label + ": tiling none, x, y or xy",
@@ -171,6 +184,12 @@ std::vector<pixel::Image> SdxlGenerator::generate_batch(const std::vector<GenSpe
     request.steps = first.steps;
     request.guidance = first.guidance;
     request.sampler = *sampler;
+    request.timestep_spacing = spacing;
+    // Specs say (width, height) and (top, left); the UNet's time ids take (height, width).
+    const auto hw = [](std::pair<int, int> wh) { return std::pair<int64_t, int64_t>{wh.second, wh.first}; };
+    if (first.original_size) request.micro.original_size = hw(*first.original_size);
+    request.micro.crop_top_left = {first.crop.first, first.crop.second};
+    if (first.target_size) request.micro.target_size = hw(*first.target_size);
     request.cancelled = cancelled;
     const sdxl::GenerationResult result = sdxl::generate(*s.model, request);
     std::vector<pixel::Image> images;
@@ -203,6 +222,13 @@ pixel::PngText sdxl_parameters_text(const GenSpec& spec) {
   };
   for (const auto& lora : spec.loras)
     text.emplace_back("dgxpx:lora", lora.file + ":" + fmt::format("{}", lora.weight));
+  if (!spec.timestep_spacing.empty()) text.emplace_back("dgxpx:timestep_spacing", spec.timestep_spacing);
+  if (spec.original_size)
+    text.emplace_back("dgxpx:original_size", fmt::format("{}x{}", spec.original_size->first, spec.original_size->second));
+  if (spec.crop != std::pair<int, int>{0, 0})
+    text.emplace_back("dgxpx:crop", fmt::format("{},{}", spec.crop.first, spec.crop.second));
+  if (spec.target_size)
+    text.emplace_back("dgxpx:target_size", fmt::format("{}x{}", spec.target_size->first, spec.target_size->second));
   return text;
 }
 

@@ -29,9 +29,15 @@ namespace {
 
 constexpr const char* kGenUsage =
     "usage: dgxpx-sdxl gen --model M --prompt P [--negative N] [--seed S] [--steps K] [--cfg G]\n"
-    "                      [--sampler euler|euler_a|dpmpp_2m|dpmpp_2m_karras|ddim]\n"
+    "                      [--sampler euler|euler_a|dpmpp_2m|dpmpp_2m_karras|dpmpp_2m_sde_karras|\n"
+    "                                 ddim|lcm|unipc]\n"
+    "                      [--timestep-spacing leading|trailing|linspace]\n"
     "                      [--width W] [--height H] [--lora FILE:WEIGHT ...] [--tile x|y|xy]\n"
+    "                      [--original-size WxH] [--crop TOP,LEFT] [--target-size WxH]\n"
     "                      [--config DIR] [--device cpu|cuda] -o OUT.png\n"
+    "  --timestep-spacing  overrides the model's scheduler config (trailing for SDXL-Lightning/Turbo)\n"
+    "  --original-size, --crop, --target-size  SDXL micro-conditioning (default: the image size,\n"
+    "                      no crop)\n"
     "  --config DIR  configs and tokenizers (a diffusers folder) for a single-file model\n";
 
 int to_int(const std::string& option, const std::string& value) {
@@ -52,6 +58,17 @@ double to_double(const std::string& option, const std::string& value) {
   } catch (const std::exception&) {
   }
   throw util::InputError(util::expected_got(option + " a number", "'" + value + "'"));
+}
+
+// "AxB" with the separator `sep` ("1024x768", "32,16"): two integers in [min, 16384].
+std::pair<int, int> to_pair(const std::string& option, const std::string& value, char sep, const char* shape, int min) {
+  const auto at = value.find(sep);
+  if (at != std::string::npos) {
+    const int a = to_int(option, value.substr(0, at)), b = to_int(option, value.substr(at + 1));
+    if (a >= min && b >= min && a <= 16384 && b <= 16384) return {a, b};
+  }
+  throw util::InputError(util::expected_got(option + " " + shape + " (each " + std::to_string(min) + "..16384)",
+                                            "'" + value + "'"));
 }
 
 // "FILE:WEIGHT", or "FILE" for weight 1.
@@ -90,6 +107,10 @@ int run_gen(const std::vector<std::string>& args) {
     else if (a == "--steps") spec.steps = to_int(a, v);
     else if (a == "--cfg") spec.guidance = to_double(a, v);
     else if (a == "--sampler") spec.sampler = v;
+    else if (a == "--timestep-spacing") spec.timestep_spacing = v;
+    else if (a == "--original-size") spec.original_size = to_pair(a, v, 'x', "WxH", 1);
+    else if (a == "--crop") spec.crop = to_pair(a, v, ',', "TOP,LEFT", 0);
+    else if (a == "--target-size") spec.target_size = to_pair(a, v, 'x', "WxH", 1);
     else if (a == "--width") spec.width = to_int(a, v);
     else if (a == "--height") spec.height = to_int(a, v);
     else if (a == "--lora") spec.loras.push_back(parse_lora_arg(v));

@@ -5,20 +5,37 @@
 
 #include "tests/support/fixtures.h"
 #include "tests/support/project.h"
+#include "tests/support/python_json.h"
 #include "tests/support/worker_files.h"
 
 using namespace dgxpx::testing;
 
+namespace {
+
+// The LoRA file of the fixture set's lora case in `format` (kohya, diffusers).
+std::filesystem::path fixture_lora(const nlohmann::json& cases, const std::string& format) {
+  for (const auto& c : cases.at("cases"))
+    if (c.at("kind") == "lora" && c.at("inputs").at("format") == format)
+      return sdxl_tiny() / c.at("inputs").at("lora_file").get<std::string>();
+  throw std::runtime_error("the fixture set has no " + format + " lora case");
+}
+
+}  // namespace
+
 TEST_CASE("dgxpx build on the tiny SDXL model, a replaced LoRA reruns exactly its assets", "[integration][sdxl]") {
   auto tiny = sdxl_tiny();
+  const auto cases = read_python_json(tiny / "cases.json");
+  const auto kohya = fixture_lora(cases, "kohya"), diffusers = fixture_lora(cases, "diffusers");
   TempProject p;
   p.write("dgxpx.yaml", "manifests: sprites\nworker: {keep_warm: 120}\n");
-  std::filesystem::copy_file(tiny / "lora/kohya_lora.safetensors", p.root() / "style.safetensors",
+  std::filesystem::copy_file(kohya, p.root() / "style.safetensors",
                              std::filesystem::copy_options::overwrite_existing);
-  std::string model = (tiny / "model").string();
+  std::string model = (tiny / cases.at("model_dir").get<std::string>()).string();
   p.write("presets/styled.yaml", "model: " + model + "\nloras: [{file: style.safetensors, weight: 0.8}]\nsampler: euler_a\nsteps: 3\n"
                                  "size: [128, 128]\npixel: {size: [16, 16], palette: pico-8, background: keep}\n");
-  p.write("presets/plain.yaml", "model: " + model + "\nsampler: ddim\nsteps: 3\nsize: [128, 64]\n"
+  // Trailing spacing and micro-conditioning travel from the preset to the worker.
+  p.write("presets/plain.yaml", "model: " + model + "\nsampler: ddim\ntimestep_spacing: trailing\nsteps: 3\n"
+                                "size: [128, 64]\noriginal_size: [256, 128]\ncrop: [8, 0]\n"
                                 "pixel: {size: [16, 8], palette: db32, background: keep}\n");
   p.write("sprites/a.yaml", "kind: items\nname: styled\npreset: styled\nitems:\n  - {name: sword, prompt: iron sword}\n"
                             "  - {name: potion, prompt: red potion}\n");
@@ -32,7 +49,7 @@ TEST_CASE("dgxpx build on the tiny SDXL model, a replaced LoRA reruns exactly it
   CHECK(p.exists("assets/plain/shield.png"));
   const std::string worker_pid = read_worker_file(p, "worker.pid");
 
-  std::filesystem::copy_file(tiny / "lora/diffusers/pytorch_lora_weights.safetensors", p.root() / "style.safetensors",
+  std::filesystem::copy_file(diffusers, p.root() / "style.safetensors",
                              std::filesystem::copy_options::overwrite_existing);
   RunResult second = p.dgxpx("build --json");
   INFO(second.err);
@@ -43,7 +60,7 @@ TEST_CASE("dgxpx build on the tiny SDXL model, a replaced LoRA reruns exactly it
   // ...rendered exactly what a fresh worker that only ever saw the new LoRA renders.
   TempProject fresh;
   fresh.write("dgxpx.yaml", "manifests: sprites\n");
-  std::filesystem::copy_file(tiny / "lora/diffusers/pytorch_lora_weights.safetensors", fresh.root() / "style.safetensors");
+  std::filesystem::copy_file(diffusers, fresh.root() / "style.safetensors");
   std::filesystem::copy(p.root() / "presets", fresh.root() / "presets", std::filesystem::copy_options::recursive);
   std::filesystem::copy(p.root() / "sprites", fresh.root() / "sprites", std::filesystem::copy_options::recursive);
   REQUIRE(fresh.dgxpx("build").exit_code == 0);
