@@ -99,6 +99,22 @@ void Scheduler::reset() {
   reset_impl();
 }
 
+void Scheduler::start_at(int64_t first) {
+  TORCH_CHECK(first >= 0 && first < num_steps(), "scheduler start_at: step ", first,
+              " out of range [0, ", num_steps(), ")");
+  reset();
+  next_step_ = first;
+}
+
+torch::Tensor Scheduler::add_noise(const torch::Tensor& original, const torch::Tensor& noise,
+                                   int64_t i) const {
+  TORCH_CHECK(i >= 0 && i < num_steps(), "add_noise: step ", i, " out of range [0, ", num_steps(), ")");
+  const float alpha_cumprod = alphas_cumprod_at_timesteps()[i].item<float>();
+  const float sqrt_alpha = std::pow(alpha_cumprod, 0.5f);
+  const float sqrt_one_minus_alpha = std::pow(1.0f - alpha_cumprod, 0.5f);
+  return original.to(torch::kFloat32) * sqrt_alpha + noise.to(torch::kFloat32) * sqrt_one_minus_alpha;
+}
+
 std::unique_ptr<Scheduler> make_scheduler(SamplerKind kind, const SchedulerConfig& config,
                                           int64_t num_steps, double ddim_eta) {
   if (num_steps < 1 || num_steps > config.num_train_timesteps)

@@ -86,6 +86,17 @@ class Scheduler {
 
   /// Forgets the steps taken (multistep history) so the schedule can run again.
   void reset();
+  /// reset(), then makes step `first` the next one (img2img: the schedule truncated by
+  /// strength starts part-way, with no multistep history, as diffusers' step index does).
+  /// TORCH_CHECKs 0 <= first < num_steps().
+  void start_at(int64_t first);
+
+  /// `original` noised to the level of step `i` of this schedule (diffusers' add_noise at
+  /// timesteps()[i]): sigma samplers (Euler, Euler ancestral) original + sigma_i * noise; the
+  /// others sqrt(alpha_cumprod(t)) * original + sqrt(1 - alpha_cumprod(t)) * noise at the
+  /// integer timestep t. float32. TORCH_CHECKs 0 <= i < num_steps().
+  virtual torch::Tensor add_noise(const torch::Tensor& original, const torch::Tensor& noise,
+                                  int64_t i) const;
 
  protected:
   Scheduler(SamplerKind kind, const SchedulerConfig& config);
@@ -111,6 +122,8 @@ class EulerScheduler final : public Scheduler {
  public:
   EulerScheduler(const SchedulerConfig& config, int64_t num_steps, bool ancestral);
   torch::Tensor scale_model_input(const torch::Tensor& sample, int64_t i) const override;
+  torch::Tensor add_noise(const torch::Tensor& original, const torch::Tensor& noise,
+                          int64_t i) const override;
 
  private:
   torch::Tensor step_impl(const torch::Tensor& model_output, int64_t i, const torch::Tensor& sample,

@@ -27,6 +27,8 @@ const std::map<std::string, std::string>& case_runners() {
       {"lora", "sdxl_pipeline_parity_test.cpp"},
       {"lora_skipped", "sdxl_pipeline_parity_test.cpp (checks it records why and has no outputs)"},
       {"seamless", "sdxl_pipeline_parity_test.cpp"},
+      {"img2img", "sdxl_pipeline_parity_test.cpp"},
+      {"inpaint", "sdxl_pipeline_parity_test.cpp"},
   };
   return runners;
 }

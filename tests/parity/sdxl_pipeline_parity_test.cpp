@@ -99,9 +99,11 @@ sdxl::GenerationRequest request_of(const json& in, const sdxl::SdxlModel& model)
   REQUIRE((r.sampler == sdxl::SamplerKind::ddim || r.ddim_eta == 0.0));
   REQUIRE(in.at("guidance_rescale").get<double>() == 0.0);  // not implemented: must be off
   REQUIRE(in.at("add_watermarker").get<bool>() == false);   // no watermark is ever added
-  if (in.contains("original_size")) r.micro.original_size = pair_of(in.at("original_size"));
-  if (in.contains("crops_coords_top_left")) r.micro.crop_top_left = pair_of(in.at("crops_coords_top_left"));
-  if (in.contains("target_size")) r.micro.target_size = pair_of(in.at("target_size"));
+  // null is Python's None: the default (the generated size; crop (0, 0)).
+  const auto given = [&](const char* key) { return in.contains(key) && !in.at(key).is_null(); };
+  if (given("original_size")) r.micro.original_size = pair_of(in.at("original_size"));
+  if (given("crops_coords_top_left")) r.micro.crop_top_left = pair_of(in.at("crops_coords_top_left"));
+  if (given("target_size")) r.micro.target_size = pair_of(in.at("target_size"));
   return r;
 }
 
@@ -188,6 +190,90 @@ void run_pipeline_case(sdxl::SdxlModel& model, const json& c) {
 }
 
 }  // namespace
+
+// A StableDiffusionXLImg2ImgPipeline / StableDiffusionXLInpaintPipeline call's inputs: the
+// text-to-image ones plus the init image, strength and (inpaint) mask. Height and width come
+// from the image (img2img) or are checked against it (inpaint).
+sdxl::GenerationRequest init_request_of(const json& in, const sdxl::SdxlModel& model, bool inpaint) {
+  std::set<std::string> known = {"image", "strength", "requires_aesthetics_score", "aesthetic_score"};
+  if (inpaint) known.insert({"mask_image", "masked_image_latents", "height", "width"});
+  json rest = json::object();
+  for (const auto& [key, value] : in.items())
+    if (!known.count(key)) rest[key] = value;
+  const torch::Tensor image = sdxl_tiny_ref(in.at("image").get<std::string>());
+  REQUIRE(image.dim() == 4);
+  if (!inpaint) {
+    rest["height"] = image.size(2);
+    rest["width"] = image.size(3);
+  } else {
+    rest["height"] = in.at("height");
+    rest["width"] = in.at("width");
+  }
+  sdxl::GenerationRequest r = request_of(rest, model);
+  // The SDXL base UNet takes 6 time ids: aesthetic-score conditioning (the refiner's) is off.
+  REQUIRE(in.at("requires_aesthetics_score").get<bool>() == false);
+  REQUIRE(in.at("aesthetic_score").is_null());
+  sdxl::InitImage init;
+  init.image = image;
+  init.strength = in.at("strength").get<double>();
+  if (inpaint) {
+    REQUIRE(in.at("masked_image_latents").is_null());  // computed by the pipeline, not given
+    init.mask = sdxl_tiny_ref(in.at("mask_image").get<std::string>());
+  }
+  r.init = init;
+  return r;
+}
+
+void run_init_image_case(sdxl::SdxlModel& model, const json& c, bool inpaint) {
+  const std::string name = c.at("name");
+  const json& out = c.at("outputs");
+  const double initial_atol = atol_of(c, "initial_latents"), latents_atol = atol_of(c, "latents"),
+               image_atol = atol_of(c, "image");
+  const double embeds_atol = text_atol();
+  const auto request = init_request_of(c.at("inputs"), model, inpaint);
+  sdxl::GenerationTrace trace;
+  const auto result = sdxl::generate(model, request, &trace);
+  // The number of steps run is the fixture's, and strength must have truncated the schedule
+  // (strength 1 excepted).
+  CHECK(static_cast<int64_t>(trace.latents_after_step.size()) ==
+        c.at("details").at("denoising_steps_run").get<int64_t>());
+  if (request.init->strength < 1.0) CHECK(trace.timesteps.size(0) < request.steps);
+  size_t compared = 0;
+  for (const auto& [output, ref] : out.items()) {
+    ++compared;
+    if (output == "noise") check(name, output, trace.initial_noise, ref, 0.0);  // seeded: exact
+    else if (output == "image_latents") check(name, output, trace.image_latents, ref, initial_atol);
+    else if (output == "masked_image_latents" && inpaint)
+      check(name, output, trace.masked_image_latents, ref, initial_atol);
+    else if (output == "mask_latent" && inpaint) check(name, output, trace.mask_latent, ref, 0.0);
+    else if (output == "initial_latents") check(name, output, trace.initial_latents, ref, initial_atol);
+    else if (output == "timesteps") {
+      const torch::Tensor want = sdxl_tiny_ref(ref.get<std::string>());
+      INFO("case " << name << " timesteps: got " << trace.timesteps << " expected " << want);
+      CHECK(trace.timesteps.dtype() == want.dtype());
+      CHECK(torch::equal(trace.timesteps, want));
+    } else if (output == "unet_prompt_embeds")
+      check(name, output, trace.conditioning.encoder_hidden_states, ref, embeds_atol);
+    else if (output == "unet_add_text_embeds")
+      check(name, output, trace.conditioning.text_embeds, ref, embeds_atol);
+    else if (output == "unet_add_time_ids") check(name, output, trace.conditioning.time_ids, ref, 0.0);
+    else if (output == "latents_after_each_step")
+      check(name, output, torch::stack(trace.latents_after_step), ref, latents_atol);
+    else if (output == "latents") check(name, output, result.latents, ref, latents_atol);
+    else if (output == "image") check(name, output, result.image, ref, image_atol);
+    else FAIL("case " << name << ": unknown output '" << output << "'");
+  }
+  CHECK(compared > 0);
+  if (inpaint) {
+    // The kept region of the final latents is the init image's latents exactly.
+    const auto keep = trace.mask_latent < 0.5;
+    REQUIRE(keep.any().item<bool>());
+    const double kept_err =
+        max_abs_diff(result.latents.masked_select(keep.expand_as(result.latents)),
+                     trace.image_latents.masked_select(keep.expand_as(trace.image_latents)));
+    CHECK(kept_err <= c.at("details").at("final_latents_vs_image_latents_max_abs_in_kept_region").get<double>());
+  }
+}
 
 TEST_CASE("sdxl pipeline cases match diffusers", "[sdxl][parity][pipeline]") {
   size_t cases = 0;
@@ -560,4 +646,46 @@ TEST_CASE("sdxl micro-conditioning reaches the UNet's time ids", "[sdxl][parity]
   request.micro = {};
   const auto plain = sdxl::generate(model, request);
   CHECK(max_abs_diff(with_micro.latents, plain.latents) > 0.0);  // the UNet sees them
+}
+
+TEST_CASE("sdxl img2img cases match diffusers", "[sdxl][parity][pipeline][img2img]") {
+  const auto cases = sdxl_tiny_cases_of_kind("img2img");
+  REQUIRE_FALSE(cases.empty());
+  for (const auto& c : cases)
+    DYNAMIC_SECTION(c.at("name").get<std::string>()) {
+      auto model = load_fixture_model();
+      run_init_image_case(model, c, false);
+    }
+}
+
+TEST_CASE("sdxl inpaint cases (4-channel UNet) match diffusers", "[sdxl][parity][pipeline][inpaint]") {
+  const auto cases = sdxl_tiny_cases_of_kind("inpaint");
+  REQUIRE_FALSE(cases.empty());
+  for (const auto& c : cases)
+    DYNAMIC_SECTION(c.at("name").get<std::string>()) {
+      auto model = load_fixture_model();
+      run_init_image_case(model, c, true);
+    }
+}
+
+TEST_CASE("sdxl init images: strength and shapes are checked", "[sdxl][parity][pipeline][img2img]") {
+  CHECK(sdxl::first_step_for_strength(10, 0.3) == 7);
+  CHECK(sdxl::first_step_for_strength(10, 1.0) == 0);
+  CHECK(sdxl::first_step_for_strength(8, 0.6) == 4);  // int(4.8) = 4 steps run
+  CHECK_THROWS_AS(sdxl::first_step_for_strength(10, 0.0), dgxpx::util::InputError);
+  CHECK_THROWS_AS(sdxl::first_step_for_strength(10, 1.5), dgxpx::util::InputError);
+  CHECK_THROWS_AS(sdxl::first_step_for_strength(10, 0.05), dgxpx::util::InputError);  // no step
+  auto model = load_fixture_model();
+  const auto cases = sdxl_tiny_cases_of_kind("img2img");
+  REQUIRE_FALSE(cases.empty());
+  auto request = init_request_of(cases.front().at("inputs"), model, false);
+  auto wrong = request;
+  wrong.init->image = request.init->image.slice(2, 0, request.height / 2);
+  CHECK_THROWS_AS(sdxl::generate(model, wrong), dgxpx::util::InputError);
+  wrong = request;
+  wrong.init->mask = torch::ones({1, 3, request.height, request.width});
+  CHECK_THROWS_AS(sdxl::generate(model, wrong), dgxpx::util::InputError);
+  wrong = request;
+  wrong.init->strength = 0.0;
+  CHECK_THROWS_AS(sdxl::generate(model, wrong), dgxpx::util::InputError);
 }
