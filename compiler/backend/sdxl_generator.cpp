@@ -40,6 +40,29 @@ pixel::Image to_rgba(const torch::Tensor& hwc) {
   return image;
 }
 
+// RGB(A)8 -> [1, 3, H, W] float32 in [0, 1] (alpha ignored), as diffusers' image processor
+// reads a PIL image.
+torch::Tensor to_chw(const pixel::Image& image) {
+  std::vector<uint8_t> rgb;
+  rgb.reserve(image.pixels.size() * 3);
+  for (const pixel::Rgba& p : image.pixels) rgb.insert(rgb.end(), {p.r, p.g, p.b});
+  return torch::from_blob(rgb.data(), {image.height, image.width, 3}, torch::kUInt8)
+      .to(torch::kFloat32)
+      .div(255.0f)
+      .permute({2, 0, 1})
+      .unsqueeze(0)
+      .contiguous();
+}
+
+// RGB(A)8 -> [1, 1, H, W] float32 luma in [0, 1] (PIL's convert("L"): (299 R + 587 G + 114 B) / 1000).
+torch::Tensor to_luma(const pixel::Image& image) {
+  std::vector<float> luma;
+  luma.reserve(image.pixels.size());
+  for (const pixel::Rgba& p : image.pixels)
+    luma.push_back(static_cast<float>((299 * p.r + 587 * p.g + 114 * p.b) / 1000) / 255.0f);
+  return torch::tensor(luma, torch::kFloat32).reshape({1, 1, image.height, image.width});
+}
+
 }  // namespace
 
 // A resident model or LoRA is reused only while its files are unchanged on disk: a generator
@@ -120,6 +143,15 @@ pixel::Image SdxlGenerator::generate(const GenSpec& spec) {
 
 std::vector<pixel::Image> SdxlGenerator::generate_batch(const std::vector<GenSpec>& specs,
                                                        const CancelCheck& cancelled) {
+  return run(specs, cancelled, nullptr);
+}
+
+pixel::Image SdxlGenerator::generate_from(const GenSpec& spec, const SdxlInitImage& init) {
+  return std::move(run({spec}, {}, &init).front());
+}
+
+std::vector<pixel::Image> SdxlGenerator::run(const std::vector<GenSpec>& specs, const CancelCheck& cancelled,
+                                             const SdxlInitImage* init) {
   if (specs.empty())
     throw util::InputError(util::expected_got("at least one gen spec in a batch", "none"));
   const GenSpec& first = specs.front();
@@ -191,6 +223,24 @@ std::vector<pixel::Image> SdxlGenerator::generate_batch(const std::vector<GenSpe
     request.micro.crop_top_left = {first.crop.first, first.crop.second};
     if (first.target_size) request.micro.target_size = hw(*first.target_size);
     request.cancelled = cancelled;
+    if (init) {
+      const auto check_size = [&](const pixel::Image& image, const char* what) {
+        if (image.width != first.width || image.height != first.height)
+          throw util::InputError(util::expected_got(
+              "gen " + label + ": " + what + " of the generated size " + std::to_string(first.width) + "x" +
+                  std::to_string(first.height),
+              std::to_string(image.width) + "x" + std::to_string(image.height)));
+      };
+      check_size(init->image, "an init image");
+      sdxl::InitImage in;
+      in.image = to_chw(init->image);
+      in.strength = init->strength;
+      if (init->mask) {
+        check_size(*init->mask, "a mask");
+        in.mask = to_luma(*init->mask);
+      }
+      request.init = std::move(in);
+    }
     const sdxl::GenerationResult result = sdxl::generate(*s.model, request);
     std::vector<pixel::Image> images;
     images.reserve(specs.size());

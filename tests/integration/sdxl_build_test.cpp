@@ -3,6 +3,7 @@
 // with the new LoRA even when the worker that used the old one is still up.
 #include <catch2/catch.hpp>
 
+#include "compiler/pixel/png_io.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/project.h"
 #include "tests/support/python_json.h"
@@ -75,4 +76,51 @@ TEST_CASE("dgxpx build on the tiny SDXL model, a replaced LoRA reruns exactly it
   CHECK(compared == 3);
   // Stop the warm worker rather than leave it for its keep_warm time.
   std::filesystem::remove(worker_file(p, "worker.sock"));
+}
+
+TEST_CASE("dgxpx gen --init/--strength/--mask on the tiny SDXL model: img2img, inpainting, usage errors",
+          "[integration][sdxl]") {
+  auto tiny = sdxl_tiny();
+  const auto cases = read_python_json(tiny / "cases.json");
+  const std::string model = (tiny / cases.at("model_dir").get<std::string>()).string();
+  TempProject p;
+  const std::string gen = "gen --model " + model + " --steps 4 --seed 5 ";
+  RunResult made = p.dgxpx(gen + "--prompt 'a knight' --width 128 --height 64 -o init.png");
+  INFO(made.err);
+  REQUIRE(made.exit_code == 0);
+  const dgxpx::pixel::Image init = dgxpx::pixel::read_png(p.root() / "init.png");
+  REQUIRE((init.width == 128 && init.height == 64));
+
+  // img2img: the size comes from the init image; the result starts from it, so it is not it.
+  RunResult i2i = p.dgxpx(gen + "--prompt 'a knight' --init init.png --strength 0.5 -o i2i.png");
+  INFO(i2i.err);
+  REQUIRE(i2i.exit_code == 0);
+  const dgxpx::pixel::Image out = dgxpx::pixel::read_png(p.root() / "i2i.png");
+  REQUIRE((out.width == 128 && out.height == 64));
+  CHECK(out.pixels != init.pixels);
+
+  // Inpainting: an all-black mask keeps everything, so the final latents are the init image's
+  // and the prompt cannot matter; an all-white one repaints everything, so it does.
+  dgxpx::pixel::write_png(p.root() / "keep.png", dgxpx::pixel::Image(128, 64, {0, 0, 0, 255}));
+  dgxpx::pixel::write_png(p.root() / "repaint.png", dgxpx::pixel::Image(128, 64, {255, 255, 255, 255}));
+  const auto inpaint = [&](const std::string& prompt, const std::string& mask) {
+    RunResult r = p.dgxpx(gen + "--prompt '" + prompt + "' --init init.png --strength 0.75 --mask " + mask + " -o inp.png");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return dgxpx::pixel::read_png(p.root() / "inp.png").pixels;
+  };
+  CHECK(inpaint("a knight", "keep.png") == inpaint("a dragon", "keep.png"));
+  CHECK(inpaint("a knight", "repaint.png") != inpaint("a dragon", "repaint.png"));
+
+  // Usage errors exit 2 and write nothing.
+  dgxpx::pixel::write_png(p.root() / "small.png", dgxpx::pixel::Image(64, 64, {255, 255, 255, 255}));
+  for (const std::string bad : {"--init init.png --strength 0", "--init init.png --strength 1.5",
+                                "--init init.png --strength half", "--strength 0.5", "--mask keep.png",
+                                "--init init.png --mask small.png", "--init init.png --width 64",
+                                "--init missing.png", "--init init.png --strength 0.1"}) {
+    RunResult r = p.dgxpx(gen + "--prompt x " + bad + " -o bad.png");
+    INFO(bad << ": " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK_FALSE(p.exists("bad.png"));
+  }
 }
