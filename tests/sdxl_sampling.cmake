@@ -18,5 +18,6 @@ if(TARGET dgxpx_sdxl_sampling AND TARGET dgxpx_sdxl_weights)
       ${CMAKE_CURRENT_LIST_DIR}/parity/sdxl_tokenizer_parity_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/parity/sdxl_schedulers_parity_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/parity/sdxl_rng_parity_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/parity/sdxl_case_kinds_test.cpp
     LIBS dgxpx_sdxl_sampling dgxpx_sdxl_weights)
 endif()

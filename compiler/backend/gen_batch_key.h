@@ -1,7 +1,8 @@
 #pragma once
 // Which gen specs can share one network batch: those that differ only in prompt, negative
 // prompt text and seed. Everything that shapes the computation itself (model, LoRA set, size,
-// sampler, steps, guidance, tiling, and whether there is a negative prompt at all: an empty one
+// sampler and its timestep spacing, steps, guidance, tiling, micro-conditioning (one set of
+// time ids per batch), and whether there is a negative prompt at all: an empty one
 // means zeroed negative embeddings) must match.
 #include <string>
 

@@ -40,6 +40,29 @@ pixel::Image to_rgba(const torch::Tensor& hwc) {
   return image;
 }
 
+// RGB(A)8 -> [1, 3, H, W] float32 in [0, 1] (alpha ignored), as diffusers' image processor
+// reads a PIL image.
+torch::Tensor to_chw(const pixel::Image& image) {
+  std::vector<uint8_t> rgb;
+  rgb.reserve(image.pixels.size() * 3);
+  for (const pixel::Rgba& p : image.pixels) rgb.insert(rgb.end(), {p.r, p.g, p.b});
+  return torch::from_blob(rgb.data(), {image.height, image.width, 3}, torch::kUInt8)
+      .to(torch::kFloat32)
+      .div(255.0f)
+      .permute({2, 0, 1})
+      .unsqueeze(0)
+      .contiguous();
+}
+
+// RGB(A)8 -> [1, 1, H, W] float32 luma in [0, 1] (PIL's convert("L"): (299 R + 587 G + 114 B) / 1000).
+torch::Tensor to_luma(const pixel::Image& image) {
+  std::vector<float> luma;
+  luma.reserve(image.pixels.size());
+  for (const pixel::Rgba& p : image.pixels)
+    luma.push_back(static_cast<float>((299 * p.r + 587 * p.g + 114 * p.b) / 1000) / 255.0f);
+  return torch::tensor(luma, torch::kFloat32).reshape({1, 1, image.height, image.width});
+}
+
 }  // namespace
 
 // A resident model or LoRA is reused only while its files are unchanged on disk: a generator
@@ -120,6 +143,15 @@ pixel::Image SdxlGenerator::generate(const GenSpec& spec) {
 
 std::vector<pixel::Image> SdxlGenerator::generate_batch(const std::vector<GenSpec>& specs,
                                                        const CancelCheck& cancelled) {
+  return run(specs, cancelled, nullptr);
+}
+
+pixel::Image SdxlGenerator::generate_from(const GenSpec& spec, const SdxlInitImage& init) {
+  return std::move(run({spec}, {}, &init).front());
+}
+
+std::vector<pixel::Image> SdxlGenerator::run(const std::vector<GenSpec>& specs, const CancelCheck& cancelled,
+                                             const SdxlInitImage* init) {
   if (specs.empty())
     throw util::InputError(util::expected_got("at least one gen spec in a batch", "none"));
   const GenSpec& first = specs.front();
@@ -128,8 +160,8 @@ std::vector<pixel::Image> SdxlGenerator::generate_batch(const std::vector<GenSpe
     if (gen_batch_key(spec) != key)
       throw util::InputError(
           "gen " + spec.name + " cannot share a batch with gen " + first.name + ": " +
-          util::expected_got("the same backend, model, LoRAs, size, sampler, steps, guidance, "
-                             "tiling and negative-prompt presence " + key,
+          util::expected_got("the same backend, model, LoRAs, size, sampler, spacing, steps, guidance, "
+                             "tiling, micro-conditioning and negative-prompt presence " + key,
                              gen_batch_key(spec)));
   const std::string label =
       specs.size() == 1 ? first.name
@@ -144,6 +176,19 @@ std::vector<pixel::Image> SdxlGenerator::generate_batch(const std::vector<GenSpe
     throw util::InputError(util::expected_got(
         "gen " + label + ": a sampler (" + join_names(sdxl::sampler_kind_names()) + ")",
         "'" + sampler_name + "'"));
+  std::optional<sdxl::TimestepSpacing> spacing;
+  if (!first.timestep_spacing.empty()) {
+    if (first.timestep_spacing == "leading") spacing = sdxl::TimestepSpacing::leading;
+    else if (first.timestep_spacing == "trailing") spacing = sdxl::TimestepSpacing::trailing;
+    else if (first.timestep_spacing == "linspace") spacing = sdxl::TimestepSpacing::linspace;
+    else
+      throw util::InputError(util::expected_got("gen " + label + ": a timestep spacing leading, trailing or linspace",
+                                                "'" + first.timestep_spacing + "'"));
+    if (!sdxl::uses_timestep_spacing(*sampler))
+      throw util::InputError(util::expected_got("gen " + label + ": no timestep spacing with sampler " + sampler_name +
+                                                    " (it picks its own timesteps)",
+                                                "'" + first.timestep_spacing + "'"));
+  }
   const auto tiling = sdxl::parse_tiling(first.tiling);
   if (!tiling)
     throw util::InputError(util::expected_got("gen " + label + ": tiling none, x, y or xy",
@@ -171,7 +216,31 @@ std::vector<pixel::Image> SdxlGenerator::generate_batch(const std::vector<GenSpe
     request.steps = first.steps;
     request.guidance = first.guidance;
     request.sampler = *sampler;
+    request.timestep_spacing = spacing;
+    // Specs say (width, height) and (top, left); the UNet's time ids take (height, width).
+    const auto hw = [](std::pair<int, int> wh) { return std::pair<int64_t, int64_t>{wh.second, wh.first}; };
+    if (first.original_size) request.micro.original_size = hw(*first.original_size);
+    request.micro.crop_top_left = {first.crop.first, first.crop.second};
+    if (first.target_size) request.micro.target_size = hw(*first.target_size);
     request.cancelled = cancelled;
+    if (init) {
+      const auto check_size = [&](const pixel::Image& image, const char* what) {
+        if (image.width != first.width || image.height != first.height)
+          throw util::InputError(util::expected_got(
+              "gen " + label + ": " + what + " of the generated size " + std::to_string(first.width) + "x" +
+                  std::to_string(first.height),
+              std::to_string(image.width) + "x" + std::to_string(image.height)));
+      };
+      check_size(init->image, "an init image");
+      sdxl::InitImage in;
+      in.image = to_chw(init->image);
+      in.strength = init->strength;
+      if (init->mask) {
+        check_size(*init->mask, "a mask");
+        in.mask = to_luma(*init->mask);
+      }
+      request.init = std::move(in);
+    }
     const sdxl::GenerationResult result = sdxl::generate(*s.model, request);
     std::vector<pixel::Image> images;
     images.reserve(specs.size());
@@ -203,6 +272,13 @@ pixel::PngText sdxl_parameters_text(const GenSpec& spec) {
   };
   for (const auto& lora : spec.loras)
     text.emplace_back("dgxpx:lora", lora.file + ":" + fmt::format("{}", lora.weight));
+  if (!spec.timestep_spacing.empty()) text.emplace_back("dgxpx:timestep_spacing", spec.timestep_spacing);
+  if (spec.original_size)
+    text.emplace_back("dgxpx:original_size", fmt::format("{}x{}", spec.original_size->first, spec.original_size->second));
+  if (spec.crop != std::pair<int, int>{0, 0})
+    text.emplace_back("dgxpx:crop", fmt::format("{},{}", spec.crop.first, spec.crop.second));
+  if (spec.target_size)
+    text.emplace_back("dgxpx:target_size", fmt::format("{}x{}", spec.target_size->first, spec.target_size->second));
   return text;
 }
 

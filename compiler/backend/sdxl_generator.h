@@ -23,6 +23,16 @@ struct SdxlGeneratorOptions {
   std::string device;
 };
 
+/// img2img / inpainting input for SdxlGenerator::generate_from (sdxl::InitImage): the image
+/// the generation starts from, of the spec's size (alpha ignored), how much of the schedule
+/// re-runs, and optionally a mask of the same size whose light pixels (luma >= 50%) are
+/// repainted and dark ones kept.
+struct SdxlInitImage {
+  pixel::Image image;
+  double strength = 0.3;
+  std::optional<pixel::Image> mask;
+};
+
 class SdxlGenerator final : public Generator {
  public:
   explicit SdxlGenerator(SdxlGeneratorOptions options = {});
@@ -43,8 +53,14 @@ class SdxlGenerator final : public Generator {
   /// batch keys differ, and as generate() does.
   std::vector<pixel::Image> generate_batch(const std::vector<GenSpec>& specs,
                                            const CancelCheck& cancelled = {}) override;
+  /// generate(spec) from an init image (img2img, or inpainting with a mask). Throws
+  /// util::InputError, besides generate()'s cases, for an image or mask whose size is not the
+  /// spec's, or a strength outside (0, 1] or too small to run one of the spec's steps.
+  pixel::Image generate_from(const GenSpec& spec, const SdxlInitImage& init);
 
  private:
+  std::vector<pixel::Image> run(const std::vector<GenSpec>& specs, const CancelCheck& cancelled,
+                                 const SdxlInitImage* init);
   struct State;
   std::unique_ptr<State> state_;
 };

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,9 +30,20 @@ namespace {
 
 constexpr const char* kGenUsage =
     "usage: dgxpx-sdxl gen --model M --prompt P [--negative N] [--seed S] [--steps K] [--cfg G]\n"
-    "                      [--sampler euler|euler_a|dpmpp_2m|dpmpp_2m_karras|ddim]\n"
+    "                      [--sampler euler|euler_a|dpmpp_2m|dpmpp_2m_karras|dpmpp_2m_sde_karras|\n"
+    "                                 ddim|lcm|unipc]\n"
+    "                      [--timestep-spacing leading|trailing|linspace]\n"
     "                      [--width W] [--height H] [--lora FILE:WEIGHT ...] [--tile x|y|xy]\n"
+    "                      [--original-size WxH] [--crop TOP,LEFT] [--target-size WxH]\n"
+    "                      [--init IMG.png [--strength S] [--mask MASK.png]]\n"
     "                      [--config DIR] [--device cpu|cuda] -o OUT.png\n"
+    "  --init IMG.png  img2img: start from this image (its size is the output size unless\n"
+    "                      --width/--height say the same); --strength S in (0, 1] re-runs that\n"
+    "                      fraction of the steps (default 0.3; with --mask 0.9999)\n"
+    "  --mask MASK.png inpainting (needs --init, same size): white repaints, black keeps\n"
+    "  --timestep-spacing  overrides the model's scheduler config (trailing for SDXL-Lightning/Turbo)\n"
+    "  --original-size, --crop, --target-size  SDXL micro-conditioning (default: the image size,\n"
+    "                      no crop)\n"
     "  --config DIR  configs and tokenizers (a diffusers folder) for a single-file model\n";
 
 int to_int(const std::string& option, const std::string& value) {
@@ -54,6 +66,17 @@ double to_double(const std::string& option, const std::string& value) {
   throw util::InputError(util::expected_got(option + " a number", "'" + value + "'"));
 }
 
+// "AxB" with the separator `sep` ("1024x768", "32,16"): two integers in [min, 16384].
+std::pair<int, int> to_pair(const std::string& option, const std::string& value, char sep, const char* shape, int min) {
+  const auto at = value.find(sep);
+  if (at != std::string::npos) {
+    const int a = to_int(option, value.substr(0, at)), b = to_int(option, value.substr(at + 1));
+    if (a >= min && b >= min && a <= 16384 && b <= 16384) return {a, b};
+  }
+  throw util::InputError(util::expected_got(option + " " + shape + " (each " + std::to_string(min) + "..16384)",
+                                            "'" + value + "'"));
+}
+
 // "FILE:WEIGHT", or "FILE" for weight 1.
 LoraSpec parse_lora_arg(const std::string& arg) {
   LoraSpec lora{arg, 1.0};
@@ -73,7 +96,9 @@ int run_gen(const std::vector<std::string>& args) {
   spec.steps = 30;
   spec.guidance = 5.0;
   SdxlGeneratorOptions options;
-  std::string output;
+  std::string output, init_path, mask_path;
+  std::optional<double> strength;
+  bool width_given = false, height_given = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "-h" || a == "--help") {
@@ -90,8 +115,19 @@ int run_gen(const std::vector<std::string>& args) {
     else if (a == "--steps") spec.steps = to_int(a, v);
     else if (a == "--cfg") spec.guidance = to_double(a, v);
     else if (a == "--sampler") spec.sampler = v;
-    else if (a == "--width") spec.width = to_int(a, v);
-    else if (a == "--height") spec.height = to_int(a, v);
+    else if (a == "--timestep-spacing") spec.timestep_spacing = v;
+    else if (a == "--original-size") spec.original_size = to_pair(a, v, 'x', "WxH", 1);
+    else if (a == "--crop") spec.crop = to_pair(a, v, ',', "TOP,LEFT", 0);
+    else if (a == "--target-size") spec.target_size = to_pair(a, v, 'x', "WxH", 1);
+    else if (a == "--width") spec.width = to_int(a, v), width_given = true;
+    else if (a == "--height") spec.height = to_int(a, v), height_given = true;
+    else if (a == "--init") init_path = v;
+    else if (a == "--mask") mask_path = v;
+    else if (a == "--strength") {
+      strength = to_double(a, v);
+      if (!(*strength > 0.0 && *strength <= 1.0))
+        throw util::InputError(util::expected_got("--strength a number in (0, 1]", "'" + v + "'"));
+    }
     else if (a == "--lora") spec.loras.push_back(parse_lora_arg(v));
     else if (a == "--tile") spec.tiling = v;
     else if (a == "--config") options.config_folder = v;
@@ -101,9 +137,37 @@ int run_gen(const std::vector<std::string>& args) {
   }
   if (!spec.model) throw util::InputError(util::expected_got("--model M", "no model"));
   if (output.empty()) throw util::InputError(util::expected_got("-o OUT.png", "no output"));
+  if (init_path.empty() && strength)
+    throw util::InputError(util::expected_got("--strength with --init IMG.png", "no --init"));
+  if (init_path.empty() && !mask_path.empty())
+    throw util::InputError(util::expected_got("--mask with --init IMG.png", "no --init"));
+  std::optional<SdxlInitImage> init;
+  if (!init_path.empty()) {
+    init.emplace();
+    init->image = pixel::read_png(init_path);
+    if (!mask_path.empty()) init->mask = pixel::read_png(mask_path);
+    // diffusers' defaults: 0.3 for img2img, 0.9999 for inpainting.
+    init->strength = strength.value_or(mask_path.empty() ? 0.3 : 0.9999);
+    if (!width_given) spec.width = init->image.width;
+    if (!height_given) spec.height = init->image.height;
+    const auto same_size = [&](const pixel::Image& image, const std::string& what, const std::string& path) {
+      if (image.width != spec.width || image.height != spec.height)
+        throw util::InputError(util::expected_got(
+            what + " " + path + " of the output size " + std::to_string(spec.width) + "x" + std::to_string(spec.height),
+            std::to_string(image.width) + "x" + std::to_string(image.height)));
+    };
+    same_size(init->image, "--init", init_path);
+    if (init->mask) same_size(*init->mask, "--mask", mask_path);
+  }
   SdxlGenerator generator(options);
-  const pixel::Image image = generator.generate(spec);
-  pixel::write_png(output, image, sdxl_parameters_text(spec));
+  const pixel::Image image = init ? generator.generate_from(spec, *init) : generator.generate(spec);
+  pixel::PngText text = sdxl_parameters_text(spec);
+  if (init) {
+    text.emplace_back("dgxpx:init", init_path);
+    text.emplace_back("dgxpx:strength", fmt::format("{}", init->strength));
+    if (init->mask) text.emplace_back("dgxpx:mask", mask_path);
+  }
+  pixel::write_png(output, image, text);
   spdlog::info("wrote {} ({}x{})", output, image.width, image.height);
   return cli::kExitOk;
 }

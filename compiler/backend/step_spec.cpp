@@ -19,7 +19,19 @@ void to_json(json& j, const GenSpec& s) {
            {"seed", s.seed},       {"width", s.width},   {"height", s.height},     {"tiling", s.tiling},
            {"sampler", s.sampler}, {"steps", s.steps},   {"guidance", s.guidance}, {"loras", s.loras}};
   j["model"] = s.model ? json(*s.model) : json(nullptr);
+  // Written only when set: the spec files of default settings keep their bytes (and mtimes).
+  if (!s.timestep_spacing.empty()) j["timestep_spacing"] = s.timestep_spacing;
+  if (s.original_size) j["original_size"] = json{s.original_size->first, s.original_size->second};
+  if (s.crop != std::pair<int, int>{0, 0}) j["crop"] = json{s.crop.first, s.crop.second};
+  if (s.target_size) j["target_size"] = json{s.target_size->first, s.target_size->second};
 }
+
+// An optional [a, b] pair; absent or null is none.
+static std::optional<std::pair<int, int>> optional_pair(const json& j, const char* key) {
+  if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
+  return std::pair<int, int>{j.at(key).at(0).get<int>(), j.at(key).at(1).get<int>()};
+}
+
 void from_json(const json& j, GenSpec& s) {
   j.at("key").get_to(s.key);
   j.at("name").get_to(s.name);
@@ -38,6 +50,11 @@ void from_json(const json& j, GenSpec& s) {
   j.at("guidance").get_to(s.guidance);
   j.at("loras").get_to(s.loras);
   if (!j.at("model").is_null()) s.model = j.at("model").get<std::string>();
+  // Absent: the defaults.
+  s.timestep_spacing = j.value("timestep_spacing", std::string());
+  s.original_size = optional_pair(j, "original_size");
+  s.crop = optional_pair(j, "crop").value_or(std::pair<int, int>{0, 0});
+  s.target_size = optional_pair(j, "target_size");
 }
 
 void to_json(json& j, const PixelSpec& s) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -28,10 +29,14 @@ struct GenSpec {
   int width = 1024, height = 1024;
   std::string tiling = "none";  // none | x | y | xy
   std::string sampler;
+  std::string timestep_spacing;  // "" = the model's scheduler config; leading | trailing | linspace
   int steps = 20;
   double guidance = 6.0;
   std::optional<std::string> model;
   std::vector<LoraSpec> loras;
+  /// SDXL micro-conditioning; unset sizes are (width, height) (diffusers' defaults).
+  std::optional<std::pair<int, int>> original_size, target_size;  // (width, height)
+  std::pair<int, int> crop{0, 0};                                 // (top, left)
 };
 
 /// raw image → pixel sprite. Mirrors manifest::PixelSettings.

@@ -37,6 +37,10 @@ void pass_through(CLI::App& app) {
 
 CommandBody define_gen(CLI::App& app, const GlobalOptions&) {
   pass_through(app);
+  // Subcommands inherit the top level's fallthrough, which hands the first option CLI11 does
+  // not know (--model) up to `dgxpx` itself, an error there: all of gen's arguments stay here
+  // (global options go before `gen`).
+  app.fallthrough(false);
   return [&app]() -> int {
     std::vector<std::string> argv = {"gen"};
     for (const auto& arg : app.remaining()) argv.push_back(arg);

@@ -10,7 +10,12 @@ namespace fs = std::filesystem;
 using util::InputError;
 
 const std::vector<std::string>& sampler_names() {
-  static const std::vector<std::string> names = {"euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim"};
+  static const std::vector<std::string> names = {"euler", "euler_a",  "dpmpp_2m", "dpmpp_2m_karras",
+                                                 "ddim",  "lcm",      "unipc",    "dpmpp_2m_sde_karras"};
+  return names;
+}
+const std::vector<std::string>& timestep_spacing_names() {
+  static const std::vector<std::string> names = {"leading", "trailing", "linspace"};
   return names;
 }
 const std::vector<std::string>& downscale_names() {
@@ -235,8 +240,9 @@ static LoraRef parse_lora(const Value& item, const fs::path& root) {
 
 Preset parse_preset(const std::string& name, const Value& doc, const fs::path& root) {
   as_map(doc, "a preset mapping");
-  check_keys(doc, {"description", "model", "loras", "sampler", "steps", "guidance", "size", "prompt_prefix",
-                   "prompt_suffix", "negative_prompt", "pixel"});
+  check_keys(doc, {"description", "model", "loras", "sampler", "timestep_spacing", "steps", "guidance", "size",
+                   "original_size", "crop", "target_size", "prompt_prefix", "prompt_suffix", "negative_prompt",
+                   "pixel"});
   Preset p;
   p.name = name;
   p.where = doc.where;
@@ -249,6 +255,14 @@ Preset parse_preset(const std::string& name, const Value& doc, const fs::path& r
     for (const auto& item : as_list(*v, "a list of LoRAs").items) p.loras.push_back(parse_lora(item, root));
   }
   if (auto* v = doc.find("sampler")) p.sampler = pick(*v, sampler_names());
+  if (auto* v = doc.find("timestep_spacing")) {
+    p.timestep_spacing = pick(*v, timestep_spacing_names());
+    // LCM keeps its distillation schedule and the Karras samplers their sigma ramp.
+    if (p.sampler == "lcm" || p.sampler.find("karras") != std::string::npos)
+      throw InputError(v->where, util::expected_got("no timestep_spacing with sampler " + p.sampler +
+                                                        " (it picks its own timesteps)",
+                                                    "'" + p.timestep_spacing + "'"));
+  }
   if (auto* v = doc.find("steps")) p.steps = positive_int(*v, 1000, "a step count");
   if (auto* v = doc.find("guidance")) {
     p.guidance = as_number(*v, "a guidance scale");
@@ -258,6 +272,17 @@ Preset parse_preset(const std::string& name, const Value& doc, const fs::path& r
     std::tie(p.width, p.height) = parse_size(*v, 4096);
     if (p.width % 8 || p.height % 8)
       throw InputError(v->where, util::expected_got("a generation size that is a multiple of 8", std::to_string(p.width) + "x" + std::to_string(p.height)));
+  }
+  if (auto* v = doc.find("original_size")) p.original_size = parse_size(*v, 16384);
+  if (auto* v = doc.find("target_size")) p.target_size = parse_size(*v, 16384);
+  if (auto* v = doc.find("crop")) {
+    if (v->type != Value::Type::list || v->items.size() != 2)
+      throw InputError(v->where, util::expected_got("a crop like [top, left]", v->describe()));
+    const int64_t top = as_int(v->items[0], "a crop top"), left = as_int(v->items[1], "a crop left");
+    for (const auto& [n, item] : {std::pair{top, &v->items[0]}, {left, &v->items[1]}})
+      if (n < 0 || n > 16384)
+        throw InputError(item->where, util::expected_got("a crop offset between 0 and 16384", std::to_string(n)));
+    p.crop = {static_cast<int>(top), static_cast<int>(left)};
   }
   if (auto* v = doc.find("prompt_prefix")) p.prompt_prefix = as_string(*v);
   if (auto* v = doc.find("prompt_suffix")) p.prompt_suffix = as_string(*v);

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "compiler/manifest/value.h"
@@ -58,16 +59,21 @@ struct Preset {
   std::string model_display;
   std::vector<LoraRef> loras;
   std::string sampler = "euler_a";
+  std::string timestep_spacing;  // "" (the model's scheduler config) | leading | trailing | linspace
   int steps = 20;
   double guidance = 6.0;
   int width = 1024, height = 1024;
+  /// SDXL micro-conditioning; unset sizes are the generation size (diffusers' defaults).
+  std::optional<std::pair<int, int>> original_size, target_size;  // (width, height)
+  std::pair<int, int> crop{0, 0};                                 // (top, left)
   std::string prompt_prefix, prompt_suffix, negative_prompt;
   PixelSettings pixel;
   util::SourceLocation where;
 };
 
-/// Known samplers and downscale modes / built-in palettes, for validation.
+/// Known samplers, timestep spacings and downscale modes / built-in palettes, for validation.
 const std::vector<std::string>& sampler_names();
+const std::vector<std::string>& timestep_spacing_names();
 const std::vector<std::string>& downscale_names();
 const std::vector<std::string>& builtin_palette_names();
 

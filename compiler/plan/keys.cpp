@@ -61,14 +61,20 @@ std::vector<KeyField> gen_fields(const backend::GenSpec& s, const std::string& b
   f.push_back({"prompt", s.prompt, ""});
   f.push_back({"negative", s.negative, ""});
   f.push_back({"seed", std::to_string(s.seed), ""});
-  f.push_back({"sampler", s.sampler, ""});
+  // A spacing is named only when set, so the keys of steps without one stay as they were.
+  f.push_back({"sampler", s.timestep_spacing.empty() ? s.sampler : s.sampler + " spacing=" + s.timestep_spacing, ""});
   f.push_back({"steps", std::to_string(s.steps), ""});
   f.push_back({"guidance", number_text(s.guidance), ""});
   f.push_back({"size", std::to_string(s.width) + "x" + std::to_string(s.height), ""});
   f.push_back({"tiling", s.tiling, ""});
-  // SDXL micro-conditioning: original size, crop top-left, target size (diffusers defaults).
-  std::string size = std::to_string(s.width) + "x" + std::to_string(s.height);
-  f.push_back({"conditioning", "original=" + size + " crop=0,0 target=" + size, ""});
+  // SDXL micro-conditioning: original size, crop top-left, target size (unset sizes are the
+  // generation size, as in diffusers; the text of the defaults is the one keys always had).
+  const auto size_text = [](std::pair<int, int> wh) { return std::to_string(wh.first) + "x" + std::to_string(wh.second); };
+  const std::pair<int, int> size{s.width, s.height};
+  f.push_back({"conditioning",
+               "original=" + size_text(s.original_size.value_or(size)) + " crop=" + std::to_string(s.crop.first) + "," +
+                   std::to_string(s.crop.second) + " target=" + size_text(s.target_size.value_or(size)),
+               ""});
   f.push_back({"hint", s.hint, ""});
   f.push_back({"subject", s.subject, ""});
   return f;

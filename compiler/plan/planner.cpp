@@ -117,6 +117,10 @@ class AssetPlanner {
       gen.height = style.height;
       gen.tiling = frame.tiling;
       gen.sampler = style.sampler;
+      gen.timestep_spacing = style.timestep_spacing;
+      gen.original_size = style.original_size;
+      gen.crop = style.crop;
+      gen.target_size = style.target_size;
       gen.steps = style.steps;
       gen.guidance = style.guidance;
       if (style.model) gen.model = relative(project_, *style.model);

@@ -79,6 +79,44 @@ torch::Tensor decode_latents(Vae& vae, const torch::Tensor& latents) {
   return image.permute({0, 2, 3, 1}).contiguous().to(torch::kCPU);
 }
 
+int64_t first_step_for_strength(int64_t steps, double strength) {
+  if (!(strength > 0.0 && strength <= 1.0))
+    throw util::InputError(util::expected_got("a strength in (0, 1]", std::to_string(strength)));
+  // diffusers: init_timestep = min(int(steps * strength), steps) (a Python float, truncated).
+  const int64_t run = std::min(static_cast<int64_t>(static_cast<double>(steps) * strength), steps);
+  if (run < 1)
+    throw util::InputError(util::expected_got(
+        "a strength that leaves at least one of the " + std::to_string(steps) + " steps to run",
+        std::to_string(strength) + " (steps * strength < 1)"));
+  return steps - run;
+}
+
+namespace {
+
+// scaling_factor * a sample of the VAE's latent distribution for `pixels` ([-1, 1]): eps is
+// one draw of the latent shape from `generators` (diffusers' latent_dist.sample(generator)).
+torch::Tensor encode_image_latents(Vae& vae, const torch::Tensor& pixels, const NoiseGenerators& generators) {
+  torch::NoGradGuard no_grad;
+  const auto& weight = vae->post_quant_conv->weight;
+  const LatentDistribution dist = vae->encode(pixels.to(weight.options()));
+  const torch::Tensor mean = dist.mean.to(torch::kFloat32), std = dist.std().to(torch::kFloat32);
+  const torch::Tensor eps = generators.randn(mean.sizes(), mean.options());
+  return vae->config().scaling_factor * (mean + std * eps);
+}
+
+// Inpainting: the image with the repaint area (mask 1) zeroed, encoded like the image.
+torch::Tensor encode_image_latents_masked(Vae& vae, const torch::Tensor& image, const torch::Tensor& mask,
+                                          const NoiseGenerators& generators, int64_t images,
+                                          const torch::TensorOptions& options) {
+  torch::Tensor masked = image * (mask < 0.5);
+  if (generators.is_per_entry() && masked.size(0) != images) masked = masked.repeat({images / masked.size(0), 1, 1, 1});
+  torch::Tensor latents = encode_image_latents(vae, masked, generators);
+  if (latents.size(0) != images) latents = latents.repeat({images / latents.size(0), 1, 1, 1});
+  return latents.to(options);
+}
+
+}  // namespace
+
 GenerationResult generate(SdxlModel& model, const GenerationRequest& request,
                           GenerationTrace* trace) {
   torch::NoGradGuard no_grad;
@@ -135,24 +173,78 @@ GenerationResult generate(SdxlModel& model, const GenerationRequest& request,
   cond.text_embeds = cond.text_embeds.to(unet_weight.options());
   cond.time_ids = cond.time_ids.to(unet_weight.options());
 
-  // 3. Initial latents: the generators' first draw (rng.h), on the CPU in float32.
+  // 3. Initial latents, on the CPU generators (rng.h) in float32. Text to image: the
+  // generators' first draw. Init image: its sampled VAE latents first, then the noise, then
+  // (inpainting) the masked image's latents.
   const NoiseGenerators generators = request.seeds
                                          ? NoiseGenerators::per_entry_seeded(*request.seeds)
                                          : NoiseGenerators(make_cpu_generator(request.seed));
   const int64_t channels = model.configs.unet.in_channels;
-  const torch::Tensor noise =
-      generators.randn({batch, channels, request.height / factor, request.width / factor},
-                       torch::TensorOptions().device(unet_weight.device()));
+  const int64_t latent_h = request.height / factor, latent_w = request.width / factor;
+  SchedulerConfig scheduler_config = model.scheduler;
+  if (request.timestep_spacing) scheduler_config.timestep_spacing = request.timestep_spacing;
+  auto scheduler = make_scheduler(request.sampler, scheduler_config, request.steps, request.ddim_eta);
+  const int64_t first_step =
+      request.init ? first_step_for_strength(scheduler->num_steps(), request.init->strength) : 0;
+  const auto latent_options = torch::TensorOptions().dtype(torch::kFloat32).device(unet_weight.device());
+
+  torch::Tensor image_latents, mask_latent, masked_image_latents, init_image, mask;
+  if (request.init) {
+    const InitImage& init = *request.init;
+    const auto check_shape = [&](const torch::Tensor& t, int64_t c, const char* what) {
+      if (!t.defined() || t.dim() != 4 || (t.size(0) != 1 && t.size(0) != images) || t.size(1) != c ||
+          t.size(2) != request.height || t.size(3) != request.width)
+        throw util::InputError(util::expected_got(
+            std::string(what) + " of shape [1 or " + std::to_string(images) + ", " + std::to_string(c) +
+                ", " + std::to_string(request.height) + ", " + std::to_string(request.width) + "]",
+            t.defined() ? c10::str(t.sizes()) : std::string("none")));
+    };
+    check_shape(init.image, 3, "an init image");
+    init_image = init.image.to(torch::kFloat32).to(torch::kCPU) * 2 - 1;  // [0, 1] -> [-1, 1]
+    if (init.mask.defined()) {
+      check_shape(init.mask, 1, "a mask");
+      mask = (init.mask.to(torch::kFloat32).to(torch::kCPU) >= 0.5).to(torch::kFloat32);
+    }
+    // One generator per image: each image is encoded with its own, so the image is repeated
+    // first; a shared generator encodes the given image(s) and repeats the latents.
+    const auto to_batch = [&](const torch::Tensor& t) {
+      return t.size(0) == images ? t : t.repeat({images, 1, 1, 1});
+    };
+    const auto encode = [&](const torch::Tensor& pixels) {
+      const torch::Tensor input = generators.is_per_entry() ? to_batch(pixels) : pixels;
+      return to_batch(encode_image_latents(model.vae, input, generators)).to(latent_options);
+    };
+    image_latents = encode(init_image);
+    if (mask.defined()) {
+      mask_latent = to_batch(torch::nn::functional::interpolate(
+                                 mask, torch::nn::functional::InterpolateFuncOptions()
+                                           .size(std::vector<int64_t>{latent_h, latent_w})
+                                           .mode(torch::kNearest)))
+                        .to(latent_options);
+    }
+  }
+  const torch::Tensor noise = generators.randn({batch, channels, latent_h, latent_w}, latent_options);
+  if (mask.defined()) masked_image_latents = encode_image_latents_masked(model.vae, init_image, mask, generators,
+                                                                         images, latent_options);
+  torch::Tensor x;
+  const bool pure_noise = !request.init || (mask.defined() && request.init->strength == 1.0);
+  if (pure_noise) x = noise * scheduler->init_noise_sigma();
+  else x = scheduler->add_noise(image_latents, noise, first_step);
+
+  // 4. Denoising loop over the steps from first_step on.
   if (trace) {
     trace->initial_noise = noise.to(torch::kCPU);
+    trace->initial_latents = x.to(torch::kCPU);
+    trace->timesteps = scheduler->timesteps().slice(0, first_step);
     trace->conditioning = cond;
+    trace->image_latents = image_latents.defined() ? image_latents.to(torch::kCPU) : torch::Tensor();
+    trace->mask_latent = mask_latent.defined() ? mask_latent.to(torch::kCPU) : torch::Tensor();
+    trace->masked_image_latents =
+        masked_image_latents.defined() ? masked_image_latents.to(torch::kCPU) : torch::Tensor();
     trace->latents_after_step.clear();
   }
-
-  // 4. Denoising loop.
-  auto scheduler = make_scheduler(request.sampler, model.scheduler, request.steps, request.ddim_eta);
   const float guidance = static_cast<float>(request.guidance);
-  const DenoiseFn denoise = [&](const torch::Tensor& scaled, const torch::Tensor& t) {
+  const auto denoise = [&](const torch::Tensor& scaled, const torch::Tensor& t) {
     const torch::Tensor input = cfg ? torch::cat({scaled, scaled}) : scaled;
     torch::Tensor pred = model.unet->forward(input, t, cond).to(torch::kFloat32);
     if (!cfg) return pred;
@@ -161,14 +253,23 @@ GenerationResult generate(SdxlModel& model, const GenerationRequest& request,
     const torch::Tensor& text = halves[1];
     return uncond + guidance * (text - uncond);
   };
-  StepObserver observer;
-  if (trace || request.cancelled)
-    observer = [trace, &request](int64_t, const torch::Tensor& x) {
-      if (trace) trace->latents_after_step.push_back(x.to(torch::kCPU));
-      if (request.cancelled && request.cancelled()) throw GenerationCancelled();
-    };
+  scheduler->start_at(first_step);
+  const int64_t n = scheduler->num_steps();
+  for (int64_t i = first_step; i < n; ++i) {
+    const torch::Tensor t = scheduler->timesteps()[i];
+    const torch::Tensor model_output = denoise(scheduler->scale_model_input(x, i), t);
+    x = scheduler->step(model_output, i, x, generators);
+    if (mask_latent.defined()) {
+      // The kept region follows the init image at the next step's noise level.
+      const torch::Tensor keep =
+          i + 1 < n ? scheduler->add_noise(image_latents, noise, i + 1) : image_latents;
+      x = (1 - mask_latent) * keep + mask_latent * x;
+    }
+    if (trace) trace->latents_after_step.push_back(x.to(torch::kCPU));
+    if (request.cancelled && request.cancelled()) throw GenerationCancelled();
+  }
   GenerationResult result;
-  result.latents = sample(*scheduler, noise, denoise, generators, observer);
+  result.latents = x;
 
   // 5. Decode.
   result.image = decode_latents(model.vae, result.latents);

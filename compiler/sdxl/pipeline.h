@@ -61,6 +61,25 @@ struct MicroConditioning {
   std::optional<std::pair<int64_t, int64_t>> target_size;    // (h, w)
 };
 
+/// img2img and inpainting (StableDiffusionXLImg2ImgPipeline / StableDiffusionXLInpaintPipeline
+/// with a 4-channel UNet, diffusers v0.24.0). The image is VAE-encoded (sampled from the latent
+/// distribution with the request's generators: their first draw), noised to the first step
+/// of the schedule truncated by `strength` (the noise is their second draw) and denoised over
+/// the remaining int(steps * strength) steps. With a mask, the masked image is encoded too
+/// (a third draw, as diffusers does though a 4-channel UNet never sees it), and after every
+/// step the kept region (mask 0) is reset to the image's latents noised to the next step's
+/// level (the last step: the image's latents themselves); strength 1 starts from pure noise.
+/// The decoded image is not pasted back over the kept pixels (diffusers 0.24 does not either).
+struct InitImage {
+  /// [1 or B, 3, H, W] float in [0, 1], H x W the request's size; one image serves all of a
+  /// batch. Mapped to [-1, 1] before encoding.
+  torch::Tensor image;
+  /// In (0, 1]: the fraction of the schedule that runs (int(steps * strength) >= 1 steps).
+  double strength = 0.8;
+  /// Undefined for img2img; else [1 or B, 1, H, W] float, >= 0.5 repaints, < 0.5 keeps.
+  torch::Tensor mask;
+};
+
 struct GenerationRequest {
   std::vector<std::string> prompts;  // one image (times images_per_prompt) each
   /// nullopt: Python's None (zero negative embeddings, SDXL's force_zeros_for_empty_prompt);
@@ -70,6 +89,9 @@ struct GenerationRequest {
   int64_t steps = 30;
   double guidance = 5.0;  // classifier-free guidance runs when > 1
   SamplerKind sampler = SamplerKind::euler;
+  /// Overrides the model's scheduler_config.json timestep_spacing (trailing for SDXL-Lightning
+  /// and Turbo); unset keeps the model's.
+  std::optional<TimestepSpacing> timestep_spacing;
   double ddim_eta = 0.0;
   /// One CPU generator seeded with `seed` for the whole batch (generator=torch.Generator()
   /// .manual_seed(seed)); unused when `seeds` is set.
@@ -82,6 +104,8 @@ struct GenerationRequest {
   std::optional<std::vector<uint64_t>> seeds;
   int64_t images_per_prompt = 1;
   MicroConditioning micro;
+  /// Set: img2img (or inpainting with a mask) from this image instead of text to image.
+  std::optional<InitImage> init;
   /// Asked after every sampler step; true abandons the run with GenerationCancelled.
   std::function<bool()> cancelled;
 };
@@ -95,6 +119,13 @@ class GenerationCancelled : public std::runtime_error {
 /// Intermediate values, recorded when a trace is passed (for tests and debugging).
 struct GenerationTrace {
   torch::Tensor initial_noise;  // [B, 4, h, w] unit-variance noise, before init_noise_sigma
+  /// text to image (and inpainting at strength 1): initial_noise * init_noise_sigma; img2img:
+  /// image_latents noised to the first step run
+  torch::Tensor initial_latents;
+  torch::Tensor timesteps;        // the timesteps the loop ran, as the UNet receives them
+  torch::Tensor image_latents;    // init image: scaling_factor * sampled VAE latents
+  torch::Tensor mask_latent;      // inpainting: the binarised mask at latent size [B, 1, h, w]
+  torch::Tensor masked_image_latents;  // inpainting: the encoded image with the repaint area zeroed
   UNetConditioning conditioning;  // the UNet's conditioning (CFG: negative half first)
   std::vector<torch::Tensor> latents_after_step;
 };
@@ -105,13 +136,19 @@ struct GenerationResult {
 };
 
 /// Runs the pipeline. Throws util::InputError for a size that is not a positive multiple of the
-/// VAE's factor, no prompts, a negative or seed list of the wrong length, or a bad step count.
+/// VAE's factor, no prompts, a negative or seed list of the wrong length, or a bad step count;
+/// for an init image or mask of the wrong shape, or a strength outside (0, 1] or too small to
+/// run one step.
 GenerationResult generate(SdxlModel& model, const GenerationRequest& request,
                           GenerationTrace* trace = nullptr);
 
 /// VAE decode as the pipeline does it: vae.decode(latents / scaling_factor), one image at a
 /// time, then clamp(x / 2 + 0.5, 0, 1) as [B, H, W, 3] float32 on the CPU.
 torch::Tensor decode_latents(Vae& vae, const torch::Tensor& latents);
+
+/// The first step an init image's strength leaves to run: steps - min(int(steps * strength),
+/// steps). Throws util::InputError for a strength outside (0, 1] or one that runs no step.
+int64_t first_step_for_strength(int64_t steps, double strength);
 
 /// The UNet's time ids [1, 6]: original (h, w), crop (top, left), target (h, w).
 torch::Tensor micro_conditioning_time_ids(const MicroConditioning& micro, int64_t height,

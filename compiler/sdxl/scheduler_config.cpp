@@ -123,6 +123,10 @@ SchedulerConfig read_scheduler_config(const std::filesystem::path& path) {
   c.clip_sample = read_bool(doc, "clip_sample", path).value_or(false);
   c.clip_sample_range = read_number(doc, "clip_sample_range", c.clip_sample_range, path);
   c.lambda_min_clipped = read_number(doc, "lambda_min_clipped", c.lambda_min_clipped, path);
+  c.original_inference_steps = read_integer(doc, "original_inference_steps", c.original_inference_steps, 1,
+                                            c.num_train_timesteps, path);
+  c.timestep_scaling = read_number(doc, "timestep_scaling", c.timestep_scaling, path);
+  if (!(c.timestep_scaling > 0)) bad_value(path, "timestep_scaling", "a positive number", c.timestep_scaling);
 
   // Options whose non-default values change the math in ways not implemented here.
   if (auto s = read_string(doc, "interpolation_type", path); s && *s != "linear")

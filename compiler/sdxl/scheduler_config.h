@@ -31,6 +31,8 @@ struct SchedulerConfig {
   bool clip_sample = false;              // DDIM only
   double clip_sample_range = 1.0;        // DDIM only
   double lambda_min_clipped = -std::numeric_limits<double>::infinity();  // DPM-Solver only
+  int64_t original_inference_steps = 50;  // LCM only: the distillation schedule's length
+  double timestep_scaling = 10.0;         // LCM only: c_skip/c_out are taken at t * this
 };
 
 /// SDXL base 1.0's scheduler/scheduler_config.json.

@@ -25,10 +25,6 @@ DdimScheduler::DdimScheduler(const SchedulerConfig& config, int64_t num_steps, d
   init_noise_sigma_ = 1.0;
 }
 
-torch::Tensor DdimScheduler::alphas_cumprod_at_timesteps() const {
-  return train_.alphas_cumprod.index_select(0, timesteps_);
-}
-
 float DdimScheduler::alpha_cumprod_prev(int64_t i) const {
   // diffusers steps back by T // n whatever the spacing.
   const int64_t prev_t =

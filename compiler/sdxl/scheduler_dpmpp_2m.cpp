@@ -1,6 +1,7 @@
 // DPM-Solver++(2M), as diffusers 0.24's DPMSolverMultistepScheduler with solver_order 2,
-// algorithm "dpmsolver++", solver "midpoint", lower_order_final. Lu et al. 2022,
-// https://arxiv.org/abs/2211.01095 (algorithm 2), in the sigma parametrisation diffusers uses.
+// algorithm "dpmsolver++" or "sde-dpmsolver++", solver "midpoint", lower_order_final. Lu et al.
+// 2022, https://arxiv.org/abs/2211.01095 (algorithm 2; the SDE variant is its section 4's
+// stochastic solver), in the sigma parametrisation diffusers uses.
 #include <cmath>
 #include <limits>
 
@@ -34,8 +35,11 @@ constexpr int64_t kLowerOrderFinalBelowSteps = 15;
 }  // namespace
 
 DpmSolverMultistepScheduler::DpmSolverMultistepScheduler(const SchedulerConfig& config,
-                                                         int64_t num_steps, bool karras)
-    : Scheduler(karras ? SamplerKind::dpmpp_2m_karras : SamplerKind::dpmpp_2m, config) {
+                                                         int64_t num_steps, SamplerKind kind)
+    : Scheduler(kind, config), sde_(kind == SamplerKind::dpmpp_2m_sde_karras) {
+  TORCH_INTERNAL_ASSERT(kind == SamplerKind::dpmpp_2m || kind == SamplerKind::dpmpp_2m_karras || sde_,
+                        "not a DPM-Solver sampler: ", to_string(kind));
+  const bool karras = kind != SamplerKind::dpmpp_2m;
   const int64_t T = config.num_train_timesteps;
   // last_timestep = T - searchsorted(flip(lambda_t), lambda_min_clipped): timesteps whose
   // log-SNR is below the clip are never visited (all of them are visited by default, -inf).
@@ -80,7 +84,7 @@ void DpmSolverMultistepScheduler::reset_impl() {
 
 torch::Tensor DpmSolverMultistepScheduler::step_impl(const torch::Tensor& model_output, int64_t i,
                                                      const torch::Tensor& sample,
-                                                     const NoiseGenerators& /*generators*/) {
+                                                     const NoiseGenerators& generators) {
   const int64_t n = num_steps();
   const bool lower_order_final = i == n - 1 && n < kLowerOrderFinalBelowSteps;
 
@@ -92,18 +96,28 @@ torch::Tensor DpmSolverMultistepScheduler::step_impl(const torch::Tensor& model_
 
   const AlphaSigma t = alpha_sigma(sigma_at(i + 1));
   const float h = t.lambda() - s0.lambda();
-  const float phi = t.alpha * (torch_exp(-h) - 1.0f);  // alpha_t * (e^{-h} - 1)
-  torch::Tensor prev;
-  if (lower_order_nums_ < 1 || lower_order_final) {
-    // First order (DPM-Solver++ 1 = DDIM in x0 form).
-    prev = (t.sigma / s0.sigma) * sample - phi * x0;
-  } else {
-    // Second order, midpoint: D1 = (m0 - m1) / r0 with r0 = h_{i-1} / h_i.
+  const bool first_order = lower_order_nums_ < 1 || lower_order_final;
+  // D1 = (m0 - m1) / r0 with r0 = h_{i-1} / h_i; r0 is +-inf when h = 0 (repeated last Karras
+  // sigma) and D1 becomes 0.
+  auto d1 = [&]() {
     const AlphaSigma s1 = alpha_sigma(sigma_at(i - 1));
-    const float h_0 = s0.lambda() - s1.lambda();
-    const float r0 = h_0 / h;  // +-inf when h = 0 (repeated last Karras sigma): D1 becomes 0
-    const torch::Tensor d1 = (1.0f / r0) * (x0 - previous_x0_);
-    prev = (t.sigma / s0.sigma) * sample - phi * x0 - (0.5f * phi) * d1;
+    const float r0 = (s0.lambda() - s1.lambda()) / h;
+    return (1.0f / r0) * (x0 - previous_x0_);
+  };
+  torch::Tensor prev;
+  if (sde_) {
+    // Drawn before the update on every step, as diffusers does, whatever the order.
+    const torch::Tensor noise = generators.randn(model_output.sizes(), model_output.options());
+    const float decay = torch_exp(-2.0f * h);  // e^{-2h}
+    const float x0_coeff = t.alpha * (1.0f - decay);
+    prev = (t.sigma / s0.sigma * torch_exp(-h)) * sample + x0_coeff * x0;
+    if (!first_order) prev = prev + (0.5f * x0_coeff) * d1();
+    prev = prev + t.sigma * std::sqrt(1.0f - decay) * noise;
+  } else {
+    const float phi = t.alpha * (torch_exp(-h) - 1.0f);  // alpha_t * (e^{-h} - 1)
+    // First order is DPM-Solver++ 1 (DDIM in x0 form); second order adds the midpoint term.
+    prev = (t.sigma / s0.sigma) * sample - phi * x0;
+    if (!first_order) prev = prev - (0.5f * phi) * d1();
   }
   previous_x0_ = x0;
   if (lower_order_nums_ < 2) ++lower_order_nums_;

@@ -41,6 +41,13 @@ torch::Tensor EulerScheduler::scale_model_input(const torch::Tensor& sample, int
   return sample.to(torch::kFloat32) / std::sqrt(sigma * sigma + 1.0f);
 }
 
+torch::Tensor EulerScheduler::add_noise(const torch::Tensor& original, const torch::Tensor& noise,
+                                        int64_t i) const {
+  TORCH_CHECK(i >= 0 && i < num_steps(), "add_noise: step ", i, " out of range [0, ", num_steps(), ")");
+  // No init_noise_sigma factor: the sample sits at sigma_i, as the loop expects at step i.
+  return original.to(torch::kFloat32) + noise.to(torch::kFloat32) * sigma_at(i);
+}
+
 torch::Tensor EulerScheduler::step_impl(const torch::Tensor& model_output, int64_t i,
                                         const torch::Tensor& sample, const NoiseGenerators& generators) {
   const float sigma = sigma_at(i);

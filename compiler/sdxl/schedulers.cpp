@@ -12,6 +12,9 @@ std::optional<SamplerKind> parse_sampler_kind(std::string_view name) {
   if (name == "dpmpp_2m") return SamplerKind::dpmpp_2m;
   if (name == "dpmpp_2m_karras") return SamplerKind::dpmpp_2m_karras;
   if (name == "ddim") return SamplerKind::ddim;
+  if (name == "lcm") return SamplerKind::lcm;
+  if (name == "unipc") return SamplerKind::unipc;
+  if (name == "dpmpp_2m_sde_karras") return SamplerKind::dpmpp_2m_sde_karras;
   return std::nullopt;
 }
 
@@ -22,14 +25,22 @@ const char* to_string(SamplerKind kind) {
     case SamplerKind::dpmpp_2m: return "dpmpp_2m";
     case SamplerKind::dpmpp_2m_karras: return "dpmpp_2m_karras";
     case SamplerKind::ddim: return "ddim";
+    case SamplerKind::lcm: return "lcm";
+    case SamplerKind::unipc: return "unipc";
+    case SamplerKind::dpmpp_2m_sde_karras: return "dpmpp_2m_sde_karras";
   }
   return "?";
 }
 
 const std::vector<std::string_view>& sampler_kind_names() {
-  static const std::vector<std::string_view> names = {"euler", "euler_a", "dpmpp_2m",
-                                                      "dpmpp_2m_karras", "ddim"};
+  static const std::vector<std::string_view> names = {
+      "euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "lcm", "unipc", "dpmpp_2m_sde_karras"};
   return names;
+}
+
+bool uses_timestep_spacing(SamplerKind kind) {
+  return kind != SamplerKind::lcm && kind != SamplerKind::dpmpp_2m_karras &&
+         kind != SamplerKind::dpmpp_2m_sde_karras;
 }
 
 TrainSchedule make_train_schedule(const SchedulerConfig& config) {
@@ -58,6 +69,12 @@ Scheduler::Scheduler(SamplerKind kind, const SchedulerConfig& config)
 
 float Scheduler::sigma_at(int64_t i) const { return sigmas_[i].item<float>(); }
 
+torch::Tensor Scheduler::alphas_cumprod_at_timesteps() const {
+  TORCH_CHECK(timesteps_.scalar_type() == torch::kInt64, "alphas_cumprod_at_timesteps: ",
+              to_string(kind_), " has fractional timesteps");
+  return train_.alphas_cumprod.index_select(0, timesteps_);
+}
+
 torch::Tensor Scheduler::scale_model_input(const torch::Tensor& sample, int64_t i) const {
   TORCH_CHECK(i >= 0 && i < num_steps(), "scale_model_input: step ", i, " out of range [0, ",
               num_steps(), ")");
@@ -82,21 +99,44 @@ void Scheduler::reset() {
   reset_impl();
 }
 
+void Scheduler::start_at(int64_t first) {
+  TORCH_CHECK(first >= 0 && first < num_steps(), "scheduler start_at: step ", first,
+              " out of range [0, ", num_steps(), ")");
+  reset();
+  next_step_ = first;
+}
+
+torch::Tensor Scheduler::add_noise(const torch::Tensor& original, const torch::Tensor& noise,
+                                   int64_t i) const {
+  TORCH_CHECK(i >= 0 && i < num_steps(), "add_noise: step ", i, " out of range [0, ", num_steps(), ")");
+  const float alpha_cumprod = alphas_cumprod_at_timesteps()[i].item<float>();
+  const float sqrt_alpha = std::pow(alpha_cumprod, 0.5f);
+  const float sqrt_one_minus_alpha = std::pow(1.0f - alpha_cumprod, 0.5f);
+  return original.to(torch::kFloat32) * sqrt_alpha + noise.to(torch::kFloat32) * sqrt_one_minus_alpha;
+}
+
 std::unique_ptr<Scheduler> make_scheduler(SamplerKind kind, const SchedulerConfig& config,
                                           int64_t num_steps, double ddim_eta) {
   if (num_steps < 1 || num_steps > config.num_train_timesteps)
     throw util::InputError(util::expected_got(
         "a step count in [1, " + std::to_string(config.num_train_timesteps) + "]",
         std::to_string(num_steps)));
+  if (kind == SamplerKind::lcm && num_steps > config.original_inference_steps)
+    throw util::InputError(util::expected_got(
+        "an lcm step count in [1, " + std::to_string(config.original_inference_steps) +
+            "] (the distillation schedule's original_inference_steps)",
+        std::to_string(num_steps)));
   if (!(ddim_eta >= 0)) throw util::InputError(util::expected_got("eta >= 0", std::to_string(ddim_eta)));
   switch (kind) {
     case SamplerKind::euler: return std::make_unique<EulerScheduler>(config, num_steps, false);
     case SamplerKind::euler_ancestral: return std::make_unique<EulerScheduler>(config, num_steps, true);
     case SamplerKind::dpmpp_2m:
-      return std::make_unique<DpmSolverMultistepScheduler>(config, num_steps, false);
     case SamplerKind::dpmpp_2m_karras:
-      return std::make_unique<DpmSolverMultistepScheduler>(config, num_steps, true);
+    case SamplerKind::dpmpp_2m_sde_karras:
+      return std::make_unique<DpmSolverMultistepScheduler>(config, num_steps, kind);
     case SamplerKind::ddim: return std::make_unique<DdimScheduler>(config, num_steps, ddim_eta);
+    case SamplerKind::lcm: return std::make_unique<LcmScheduler>(config, num_steps);
+    case SamplerKind::unipc: return std::make_unique<UniPcScheduler>(config, num_steps);
   }
   TORCH_INTERNAL_ASSERT(false, "unknown sampler kind");
 }

@@ -10,6 +10,8 @@ add_library(dgxpx_sdxl_sampling STATIC
   ${CMAKE_CURRENT_LIST_DIR}/scheduler_euler.cpp
   ${CMAKE_CURRENT_LIST_DIR}/scheduler_dpmpp_2m.cpp
   ${CMAKE_CURRENT_LIST_DIR}/scheduler_ddim.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/scheduler_lcm.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/scheduler_unipc.cpp
   ${CMAKE_CURRENT_LIST_DIR}/rng.cpp
 )
 target_include_directories(dgxpx_sdxl_sampling PUBLIC ${PROJECT_SOURCE_DIR})

@@ -26,6 +26,20 @@ nlohmann::json cases_json() { return dgxpx::testing::read_python_json(dgxpx::tes
 fs::path model_folder() {
   return dgxpx::testing::sdxl_tiny() / cases_json().at("model_dir").get<std::string>();
 }
+// Tensors in the safetensors files of the component's subfolder of the diffusers folder.
+size_t stored_tensor_count(Component component) {
+  size_t count = 0;
+  for (const auto& entry : fs::directory_iterator(model_folder() / component_name(component)))
+    if (entry.path().extension() == ".safetensors") count += SafetensorsFile::open(entry.path()).entries().size();
+  REQUIRE(count > 0);
+  return count;
+}
+
+// The parameter count cases.json's model_summary records for a component.
+int64_t recorded_params(Component component) {
+  return cases_json().at("model_summary").at(std::string(component_name(component)) + "_params").get<int64_t>();
+}
+
 fs::path single_file() {
   return dgxpx::testing::sdxl_tiny() / cases_json().at("single_file").get<std::string>();
 }
@@ -77,11 +91,11 @@ TEST_CASE("single file and diffusers folder give the same diffusers-named tensor
       REQUIRE(torch::equal(other, tensor));
     }
   }
-  // Per-component tensor counts the fixture's MANIFEST records.
-  REQUIRE(folder.at(Component::unet).tensors.size() == 620);
-  REQUIRE(folder.at(Component::vae).tensors.size() == 244);
-  REQUIRE(folder.at(Component::text_encoder).tensors.size() == 52);
-  REQUIRE(folder.at(Component::text_encoder_2).tensors.size() == 69);
+  // Each component holds every tensor its folder's safetensors files hold.
+  for (Component component : kAllComponents) {
+    INFO(component_name(component));
+    REQUIRE(folder.at(component).tensors.size() == stored_tensor_count(component));
+  }
 }
 
 TEST_CASE("configurations detected from the single file equal the config.json ones",
@@ -110,7 +124,9 @@ TEST_CASE("configurations detected from the single file equal the config.json on
     FAIL("SDXL base's configuration must not fit the tiny weights");
   } catch (const dgxpx::util::InputError& error) {
     std::string what = error.what();
-    REQUIRE(what.find("block_out_channels=[16, 32, 48]") != std::string::npos);
+    std::string channels;
+    for (int64_t c : expected.unet.block_out_channels) channels += (channels.empty() ? "" : ", ") + std::to_string(c);
+    REQUIRE(what.find("block_out_channels=[" + channels + "]") != std::string::npos);
   }
 }
 
@@ -145,13 +161,14 @@ TEST_CASE("the single file's converted tensors keep the official layouts' meanin
   // text_projection is stored [hidden, proj] for x @ P; the Linear weight is its transpose.
   REQUIRE(torch::equal(te2.at("text_projection.weight"),
                        file.tensor("conditioner.embedders.1.model.text_projection").t()));
-  // q, k, v are the thirds of in_proj, in that order.
+  // q, k, v are the thirds of in_proj, in that order (checked on the last layer).
+  const std::string layer = std::to_string(single.configs.text_encoder_2.num_hidden_layers - 1);
   torch::Tensor packed =
-      file.tensor("conditioner.embedders.1.model.transformer.resblocks.2.attn.in_proj_weight");
+      file.tensor("conditioner.embedders.1.model.transformer.resblocks." + layer + ".attn.in_proj_weight");
   torch::Tensor joined =
-      torch::cat({te2.at("text_model.encoder.layers.2.self_attn.q_proj.weight"),
-                  te2.at("text_model.encoder.layers.2.self_attn.k_proj.weight"),
-                  te2.at("text_model.encoder.layers.2.self_attn.v_proj.weight")});
+      torch::cat({te2.at("text_model.encoder.layers." + layer + ".self_attn.q_proj.weight"),
+                  te2.at("text_model.encoder.layers." + layer + ".self_attn.k_proj.weight"),
+                  te2.at("text_model.encoder.layers." + layer + ".self_attn.v_proj.weight")});
   REQUIRE(torch::equal(joined, packed));
   // VAE mid attention: [C, C, 1, 1] -> [C, C].
   REQUIRE(single.at(Component::vae).tensors.at("decoder.mid_block.attentions.0.to_v.weight").dim() ==
@@ -208,11 +225,11 @@ TEST_CASE("both layouts load strictly into the networks built from their configu
     auto vae_summary = load_component(*vae, model, Component::vae);
     auto te_summary = load_component(*text_encoder, model, Component::text_encoder);
     auto te2_summary = load_component(*text_encoder_2, model, Component::text_encoder_2);
-    // Parameter counts the fixture's MANIFEST records.
-    REQUIRE(unet_summary.elements == 1344580);
-    REQUIRE(vae_summary.elements == 437847);
-    REQUIRE(te_summary.elements == 1609216);
-    REQUIRE(te2_summary.elements == 1622944);
+    // Parameter counts cases.json's model_summary records.
+    REQUIRE(unet_summary.elements == recorded_params(Component::unet));
+    REQUIRE(vae_summary.elements == recorded_params(Component::vae));
+    REQUIRE(te_summary.elements == recorded_params(Component::text_encoder));
+    REQUIRE(te2_summary.elements == recorded_params(Component::text_encoder_2));
     REQUIRE(unet_summary.conversion == "fp16→fp32");
     // Loaded values are the stored fp16 values.
     REQUIRE(torch::equal(text_encoder_2->text_projection->weight,

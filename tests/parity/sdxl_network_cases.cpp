@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iomanip>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "compiler/sdxl/prompt_encoding.h"
@@ -112,9 +113,25 @@ std::optional<std::vector<std::string>> texts_of(const json& inputs, const char*
   return v.get<std::vector<std::string>>();
 }
 
+// The inputs each kind's runner consumes; any other input is a case it cannot reproduce.
+const std::map<std::string, std::set<std::string>>& known_inputs() {
+  static const std::map<std::string, std::set<std::string>> known = {
+      {"text_encoders", {"input_ids_1", "input_ids_2", "prompts"}},
+      {"encode_prompt",
+       {"prompt", "prompt_2", "negative_prompt", "negative_prompt_2", "do_classifier_free_guidance",
+        "num_images_per_prompt", "clip_skip"}},
+      {"unet", {"sample", "timestep", "encoder_hidden_states", "text_embeds", "time_ids"}},
+      {"vae_decode", {"latents", "scaling_factor"}},
+      {"vae_encode", {"image"}}};
+  return known;
+}
+
 Outputs run_case(const json& c, TensorRefs& refs, FixtureNetworks& n) {
   const auto& kind = c.at("kind").get_ref<const std::string&>();
   const auto& in = c.at("inputs");
+  for (const auto& [key, value] : in.items())
+    if (!known_inputs().at(kind).count(key))
+      throw std::runtime_error("unknown " + kind + " input '" + key + "': " + value.dump());
   const auto device = n.unet->conv_in->weight.device();
   const auto dtype = n.unet->conv_in->weight.scalar_type();
   auto real = [&](const char* key) { return refs.get(in.at(key)).to(device, dtype); };
@@ -122,6 +139,13 @@ Outputs run_case(const json& c, TensorRefs& refs, FixtureNetworks& n) {
   torch::NoGradGuard no_grad;
   Outputs out;
   if (kind == "text_encoders") {
+#if DGXPX_TEST_HAVE_TOKENIZER
+    // The ids are the tokenizers' for the prompts: the case's prompts reach the tokenizers.
+    const auto prompts = in.at("prompts").get<std::vector<std::string>>();
+    for (const auto& [folder, key] : {std::pair{"tokenizer", "input_ids_1"}, {"tokenizer_2", "input_ids_2"}})
+      if (!torch::equal(sdxl::ClipTokenizer::load(n.model_dir / folder).encode_batch(prompts), refs.get(in.at(key))))
+        throw std::runtime_error(std::string(key) + " are not " + folder + "'s ids for the case's prompts");
+#endif
     auto te1 = n.text_encoder->forward(ids("input_ids_1"));
     auto te2 = n.text_encoder_2->forward(ids("input_ids_2"));
     out = {{"te1_penultimate", te1.hidden_state},

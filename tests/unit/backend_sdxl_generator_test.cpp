@@ -7,8 +7,10 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "compiler/backend/gen_batch_key.h"
+#include "compiler/backend/step_spec.h"
 #include "compiler/backend/sdxl_generator.h"
 #include "compiler/util/error.h"
 #include "tests/support/fixtures.h"
@@ -100,4 +102,32 @@ TEST_CASE("generate_batch refuses specs that cannot share a batch", "[backend][s
   mismatched([](GenSpec& s) { s.sampler = "euler"; });
   mismatched([](GenSpec& s) { s.negative.clear(); });
   mismatched([](GenSpec& s) { s.loras.push_back({"style.safetensors", 0.8}); });
+  mismatched([](GenSpec& s) { s.timestep_spacing = "trailing"; });
+  mismatched([](GenSpec& s) { s.original_size = std::pair{256, 128}; });
+  mismatched([](GenSpec& s) { s.crop = {8, 0}; });
+  mismatched([](GenSpec& s) { s.target_size = std::pair{32, 64}; });
+}
+
+TEST_CASE("gen specs carry the timestep spacing and micro-conditioning to the pipeline", "[backend][sdxl]") {
+  SdxlGenerator generator = cpu_generator();
+  GenSpec spec = tiny_spec("a", "iron sword", "blurry", 1);
+  const Image plain = generator.generate(spec);
+  GenSpec spaced = spec;
+  spaced.timestep_spacing = "trailing";
+  CHECK(max_byte_diff(generator.generate(spaced), plain) > 0);
+  GenSpec cropped = spec;
+  cropped.crop = {16, 8};
+  cropped.original_size = std::pair{spec.width * 2, spec.height * 2};
+  CHECK(max_byte_diff(generator.generate(cropped), plain) > 0);
+  // The JSON the worker receives holds them, and leaves them out when they are the defaults.
+  const nlohmann::json j = cropped;
+  CHECK(j.at("crop") == nlohmann::json{16, 8});
+  CHECK_FALSE(nlohmann::json(spec).contains("crop"));
+  CHECK(j.get<GenSpec>().original_size == cropped.original_size);
+  // LCM picks its own timesteps: a spacing with it is refused by name.
+  GenSpec lcm = spaced;
+  lcm.sampler = "lcm";
+  CHECK_THROWS_WITH(generator.generate(lcm), Catch::Contains("no timestep spacing with sampler lcm"));
+  spaced.timestep_spacing = "even";
+  CHECK_THROWS_AS(generator.generate(spaced), dgxpx::util::InputError);
 }

@@ -157,6 +157,9 @@ TEST_CASE("per-sampler schedules follow diffusers 0.24", "[sdxl][schedulers]") {
   SECTION("step counts outside [1, T] are input errors") {
     REQUIRE_THROWS_AS(make_scheduler(SamplerKind::euler, config, 0), dgxpx::util::InputError);
     REQUIRE_THROWS_AS(make_scheduler(SamplerKind::ddim, config, 1001), dgxpx::util::InputError);
+    // LCM picks its steps from a schedule of original_inference_steps.
+    REQUIRE_THROWS_AS(make_scheduler(SamplerKind::lcm, config, config.original_inference_steps + 1),
+                      dgxpx::util::InputError);
   }
 }
 
@@ -169,7 +172,7 @@ TEST_CASE("each sampler lands where an exact denoiser must take it", "[sdxl][sch
     config.prediction_type = prediction;
     const TrainSchedule train = make_train_schedule(config);
     for (auto kind : {SamplerKind::euler, SamplerKind::euler_ancestral, SamplerKind::dpmpp_2m,
-                      SamplerKind::dpmpp_2m_karras, SamplerKind::ddim}) {
+                      SamplerKind::dpmpp_2m_karras, SamplerKind::ddim, SamplerKind::unipc}) {
       for (int64_t steps : {1, 4, 20}) {
         CAPTURE(to_string(kind), to_string(prediction), steps);
         auto s = make_scheduler(kind, config, steps);
@@ -224,15 +227,18 @@ TEST_CASE("noise draws follow diffusers' order", "[sdxl][schedulers]") {
     for (int64_t i = 0; i < n; ++i) (void)randn_cpu({1, 4, 4, 4}, g);
     return randn_cpu({1, 4, 4, 4}, g);
   };
+  // Draws in a 4-step run: LCM draws on every step but the last; the SDE solver on every step,
+  // the last included.
   const std::vector<std::pair<SamplerKind, int64_t>> draws = {
-      {SamplerKind::euler, 1}, {SamplerKind::euler_ancestral, 1}, {SamplerKind::dpmpp_2m, 0},
-      {SamplerKind::dpmpp_2m_karras, 0}, {SamplerKind::ddim, 0}};
-  for (const auto& [kind, draws_per_step] : draws) {
+      {SamplerKind::euler, 4}, {SamplerKind::euler_ancestral, 4}, {SamplerKind::dpmpp_2m, 0},
+      {SamplerKind::dpmpp_2m_karras, 0}, {SamplerKind::ddim, 0}, {SamplerKind::unipc, 0},
+      {SamplerKind::lcm, 3}, {SamplerKind::dpmpp_2m_sde_karras, 4}};
+  for (const auto& [kind, total_draws] : draws) {
     CAPTURE(to_string(kind));
     auto s = make_scheduler(kind, config, 4);
     const auto gen = make_cpu_generator(5);
     (void)sample(*s, noise, zero, gen);
-    REQUIRE(torch::equal(randn_cpu({1, 4, 4, 4}, gen), draws_after(4 * draws_per_step)));
+    REQUIRE(torch::equal(randn_cpu({1, 4, 4, 4}, gen), draws_after(total_draws)));
   }
   SECTION("Euler ancestral depends on the generator, Euler does not") {
     auto run = [&](SamplerKind kind, uint64_t seed) {
