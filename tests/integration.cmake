@@ -24,6 +24,10 @@ if(TARGET dgxpx-sdxl)
   dgxpx_end_to_end_suite(dgxpx_sdxl_build_tests LABELS parity
     SOURCES integration/sdxl_build_test.cpp NEEDS dgxpx-sdxl)
   target_link_libraries(dgxpx_sdxl_build_tests PRIVATE dgxpx_worker dgxpx_pixel_core)
+  # Consistency modes (keyframe, strip) through dgxpx build on the tiny SDXL model.
+  dgxpx_end_to_end_suite(dgxpx_consistency_build_tests LABELS integration
+    SOURCES integration/consistency_build_test.cpp NEEDS dgxpx-sdxl)
+  target_link_libraries(dgxpx_consistency_build_tests PRIVATE dgxpx_worker dgxpx_pixel_core)
   # The generation worker end to end: the tiny SDXL model through dgxpx-sdxl serve.
   dgxpx_end_to_end_suite(dgxpx_worker_build_tests LABELS integration
     SOURCES integration/worker_build_test.cpp NEEDS dgxpx-sdxl)

@@ -4,6 +4,7 @@ if(TARGET dgxpx_pixel_pack)
     LABELS unit
     SOURCES
       ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_sheet_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_strip_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_character_sheet_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_tileset_sheet_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_item_atlas_test.cpp

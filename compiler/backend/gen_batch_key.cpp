@@ -19,6 +19,7 @@ std::string gen_batch_key(const GenSpec& spec) {
       spec.backend, spec.model.value_or(""), loras,        spec.width,  spec.height,
       spec.sampler, spec.steps,              spec.guidance, spec.tiling, spec.negative.empty(),
       spec.timestep_spacing, json_pair(spec.original_size), json_pair(std::optional(spec.crop)), json_pair(spec.target_size),
+      spec.init, spec.init.empty() ? 0.0 : spec.strength, spec.mask, spec.strip_frames,
   };
   return key.dump();
 }

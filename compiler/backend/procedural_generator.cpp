@@ -301,7 +301,26 @@ Image procedural_design(const GenSpec& spec) {
   return draw_item(spec);
 }
 
+// A strip draws each of its frames as a frame of its own, posed by "frame <i>", side by side.
+static Image generate_strip(const GenSpec& spec, ProceduralGenerator& generator) {
+  Image out(spec.width, spec.height, kBackground);
+  GenSpec frame = spec;
+  frame.strip_frames = 1;
+  frame.width = spec.width / spec.strip_frames;
+  for (int i = 0; i < spec.strip_frames; ++i) {
+    frame.prompt = spec.prompt + ", animation frame " + std::to_string(i);
+    const Image cell = generator.generate(frame);
+    for (int y = 0; y < cell.height; ++y)
+      for (int x = 0; x < cell.width; ++x) out.at(i * frame.width + x, y) = cell.at(x, y);
+  }
+  return out;
+}
+
+// The placeholder draws every frame from its prompt: a keyframe-derived frame's init image is
+// not blended in (its frames of one subject are one character already); its key still
+// follows the key frame's.
 Image ProceduralGenerator::generate(const GenSpec& spec) {
+  if (spec.strip_frames > 1) return generate_strip(spec, *this);
   Image design = procedural_design(spec);
   // Scale the design grid up by a whole factor, centred on a flat background like a model's
   // "pixel art sprite on a plain background" output.

@@ -143,7 +143,13 @@ pixel::Image SdxlGenerator::generate(const GenSpec& spec) {
 
 std::vector<pixel::Image> SdxlGenerator::generate_batch(const std::vector<GenSpec>& specs,
                                                        const CancelCheck& cancelled) {
-  return run(specs, cancelled, nullptr);
+  // A keyframe-derived spec names its init image (and mask) by file; the batch key makes them
+  // one for the whole batch.
+  if (specs.empty() || specs.front().init.empty()) return run(specs, cancelled, nullptr);
+  const GenSpec& first = specs.front();
+  SdxlInitImage init{pixel::read_png(first.init), first.strength, std::nullopt};
+  if (!first.mask.empty()) init.mask = pixel::read_png(first.mask);
+  return run(specs, cancelled, &init);
 }
 
 pixel::Image SdxlGenerator::generate_from(const GenSpec& spec, const SdxlInitImage& init) {
@@ -279,6 +285,11 @@ pixel::PngText sdxl_parameters_text(const GenSpec& spec) {
     text.emplace_back("dgxpx:crop", fmt::format("{},{}", spec.crop.first, spec.crop.second));
   if (spec.target_size)
     text.emplace_back("dgxpx:target_size", fmt::format("{}x{}", spec.target_size->first, spec.target_size->second));
+  if (!spec.init.empty()) {
+    text.emplace_back("dgxpx:init", spec.init);
+    text.emplace_back("dgxpx:strength", fmt::format("{}", spec.strength));
+    if (!spec.mask.empty()) text.emplace_back("dgxpx:mask", spec.mask);
+  }
   return text;
 }
 

@@ -17,6 +17,7 @@
 #include "compiler/pixel/pixelize.h"
 #include "compiler/pixel/quantize.h"
 #include "compiler/pixel/shading.h"
+#include "compiler/pixel/strip.h"
 #include "compiler/pixel/png_io.h"
 #include "compiler/pixel/tileset_sheet.h"
 #include "compiler/util/atomic_file.h"
@@ -138,10 +139,16 @@ static pixel::OutputFormats output_formats(const PackSpec& spec) {
 static std::vector<pixel::OutputFile> pack_files(const PackSpec& spec) {
   std::string base = fs::path(spec.name).filename().string();
   std::map<std::string, pixel::Image> sprites;
-  auto sprite = [&](const PackFrameSpec& f) -> const pixel::Image& {
-    auto it = sprites.find(f.input);
-    if (it == sprites.end()) it = sprites.emplace(f.input, pixel::read_png(f.input)).first;
+  auto image = [&](const std::string& file) -> const pixel::Image& {
+    auto it = sprites.find(file);
+    if (it == sprites.end()) it = sprites.emplace(file, pixel::read_png(file)).first;
     return it->second;
+  };
+  std::map<std::string, pixel::Image> slices;  // a strip's frames, by frame name
+  auto sprite = [&](const PackFrameSpec& f) -> const pixel::Image& {
+    if (f.slices == 1) return image(f.input);
+    return slices.emplace(f.name, pixel::strip_slice(image(f.input), f.slice, f.slices, "pack " + spec.name + " frame " + f.name))
+        .first->second;
   };
   util::SourceLocation where{"asset " + spec.name};
   const pixel::OutputFormats formats = output_formats(spec);

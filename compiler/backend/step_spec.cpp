@@ -24,6 +24,12 @@ void to_json(json& j, const GenSpec& s) {
   if (s.original_size) j["original_size"] = json{s.original_size->first, s.original_size->second};
   if (s.crop != std::pair<int, int>{0, 0}) j["crop"] = json{s.crop.first, s.crop.second};
   if (s.target_size) j["target_size"] = json{s.target_size->first, s.target_size->second};
+  if (!s.init.empty()) {
+    j["init"] = s.init;
+    j["strength"] = s.strength;
+    if (!s.mask.empty()) j["mask"] = s.mask;
+  }
+  if (s.strip_frames != 1) j["strip_frames"] = s.strip_frames;
 }
 
 // An optional [a, b] pair; absent or null is none.
@@ -55,6 +61,10 @@ void from_json(const json& j, GenSpec& s) {
   s.original_size = optional_pair(j, "original_size");
   s.crop = optional_pair(j, "crop").value_or(std::pair<int, int>{0, 0});
   s.target_size = optional_pair(j, "target_size");
+  s.init = j.value("init", std::string());
+  s.strength = j.value("strength", 1.0);
+  s.mask = j.value("mask", std::string());
+  s.strip_frames = j.value("strip_frames", 1);
 }
 
 void to_json(json& j, const PixelSpec& s) {
@@ -97,6 +107,10 @@ void from_json(const json& j, PixelSpec& s) {
 
 void to_json(json& j, const PackFrameSpec& s) {
   j = json{{"name", s.name}, {"input", s.input}, {"row", s.row}, {"tag", s.tag}, {"duration_ms", s.duration_ms}, {"loop", s.loop}};
+  if (s.slices != 1) {
+    j["slice"] = s.slice;
+    j["slices"] = s.slices;
+  }
 }
 void from_json(const json& j, PackFrameSpec& s) {
   j.at("name").get_to(s.name);
@@ -105,6 +119,8 @@ void from_json(const json& j, PackFrameSpec& s) {
   j.at("tag").get_to(s.tag);
   j.at("duration_ms").get_to(s.duration_ms);
   j.at("loop").get_to(s.loop);
+  s.slice = j.value("slice", 0);
+  s.slices = j.value("slices", 1);
 }
 
 void to_json(json& j, const PackSpec& s) {

@@ -37,6 +37,14 @@ struct GenSpec {
   /// SDXL micro-conditioning; unset sizes are (width, height) (diffusers' defaults).
   std::optional<std::pair<int, int>> original_size, target_size;  // (width, height)
   std::pair<int, int> crop{0, 0};                                 // (top, left)
+  /// A keyframe-derived frame starts from its key frame's image (`init`, a gen output; "" for
+  /// none), re-running `strength` of the schedule (img2img), or with a `mask` PNG only where
+  /// the mask is light (inpainting; "" for none).
+  std::string init;
+  double strength = 1.0;
+  std::string mask;
+  /// A strip: the image holds this many frames side by side (width = frames × frame width).
+  int strip_frames = 1;
 };
 
 /// raw image → pixel sprite. Mirrors manifest::PixelSettings.
@@ -66,6 +74,8 @@ struct PackFrameSpec {
   std::string tag;    // frameTags name; "" for none
   int duration_ms = 100;
   bool loop = true;   // whether its row's animation loops
+  /// A frame of a strip: the sprite is slice `slice` of `slices` equal columns of `input`.
+  int slice = 0, slices = 1;
 };
 
 /// sprites → sheet + atlas (+ individual files).

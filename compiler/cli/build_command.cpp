@@ -2,6 +2,7 @@
 // line, then summarise what ran, what came from the cache and what was up to date.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -167,6 +168,18 @@ int run_build(const GlobalOptions& global, const BuildOptions& given) {
       case backend::StepEvent::ran: ++ran[e.kind]; activity.touched.insert(id); break;
       case backend::StepEvent::from_cache: ++from_cache[e.kind]; activity.touched.insert(id); break;
       case backend::StepEvent::failed: failed.insert(id); break;
+    }
+  }
+  // In a --cached-only build a gen step that reads a missing image (a keyframe-derived frame)
+  // never starts: it was not delivered either, and is named with the others.
+  if (options.cached_only && ninja_status != 0) {
+    std::optional<Planned> replanned;
+    const Planned& now = planned ? *planned : replanned.emplace(plan_in_memory(root));
+    for (const auto& step : now.plan.steps) {
+      if (step.kind != plan::StepKind::gen) continue;
+      const bool missing = std::any_of(step.outputs.begin(), step.outputs.end(),
+                                       [&](const std::string& output) { return !fs::exists(root / output); });
+      if (missing) failed.insert("gen " + step.name);
     }
   }
   plan::PlanCounts counts = plan::read_plan_counts(project);

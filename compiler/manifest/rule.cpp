@@ -6,7 +6,7 @@ namespace dgxpx::manifest {
 using util::InputError;
 
 const std::vector<std::string>& reserved_asset_keys() {
-  static const std::vector<std::string> keys = {"kind", "name", "preset", "overrides", "description"};
+  static const std::vector<std::string> keys = {"kind", "name", "preset", "overrides", "description", "frame_overrides"};
   return keys;
 }
 
@@ -161,7 +161,7 @@ static std::optional<Template> optional_template(const Value& map, const std::st
 
 Rule parse_rule(const Value& doc, const std::filesystem::path& file, const std::string& display_file) {
   as_map(doc, "a rule mapping");
-  check_keys(doc, {"kind", "description", "fields", "expand", "frame", "sheet"});
+  check_keys(doc, {"kind", "description", "fields", "expand", "frame", "sheet", "consistency"});
   Rule rule;
   rule.file = file;
   rule.display_file = display_file;
@@ -234,6 +234,24 @@ Rule parse_rule(const Value& doc, const std::filesystem::path& file, const std::
     rule.loop = optional_template(*sheet, "loop");
     for (const auto* t : {&rule.row, &rule.tag, &rule.duration, &rule.loop})
       if (*t) check_template(**t, scope);
+  }
+  if (const Value* section = doc.find("consistency")) {
+    as_map(*section, "a mapping of consistency templates (mode, group, strength, mask, strip_prompt)");
+    check_keys(*section, {"mode", "group", "strength", "mask", "strip_prompt"});
+    Consistency c;
+    c.where = section->where;
+    c.mode = template_at(*section, "mode");
+    if (auto group = optional_template(*section, "group")) c.group = *group;
+    else if (rule.row) c.group = *rule.row;  // by default the frames of one sheet row belong together
+    else throw InputError(section->where, "missing required key 'group' (the template naming which frames belong together; the rule has no sheet.row to default to)");
+    c.strength = optional_template(*section, "strength");
+    c.mask = optional_template(*section, "mask");
+    c.strip_prompt = optional_template(*section, "strip_prompt");
+    check_template(c.mode, scope);
+    check_template(c.group, scope);
+    for (const auto* t : {&c.strength, &c.mask, &c.strip_prompt})
+      if (*t) check_template(**t, scope);
+    rule.consistency = std::move(c);
   }
   if (rule.format != SheetFormat::items && !rule.row)
     throw InputError(doc.where, "a character or tileset sheet needs sheet.row (the template naming each frame's row or tile)");

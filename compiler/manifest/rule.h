@@ -36,6 +36,19 @@ struct Loop {
   util::SourceLocation where;
 };
 
+/// How a kind's frames relate (rules' `consistency:`), as templates rendered per frame. Frames
+/// whose `group` renders alike belong together; the first of a group in loop order leads it.
+/// `mode` renders to independent (each frame from its own prompt), keyframe (the leader is
+/// generated, the others are img2img from its image with `strength`, or inpainting where the
+/// `mask` PNG is light) or strip (one generation of `strip_prompt` holds the group's frames side
+/// by side; the pixel stage's image is sliced into them).
+struct Consistency {
+  Template mode;
+  Template group;
+  std::optional<Template> strength, mask, strip_prompt;
+  util::SourceLocation where;
+};
+
 /// Which packer and atlas layout a kind's sheet uses.
 enum class SheetFormat { character, tileset, items };
 
@@ -54,6 +67,7 @@ struct Rule {
   // Sheet:
   SheetFormat format = SheetFormat::character;
   std::optional<Template> row, tag, duration, loop;  // row: the sheet row (character) or tile (tileset)
+  std::optional<Consistency> consistency;  // none: every frame is independent
 
   const FieldSpec* field(const std::string& name) const;
 };

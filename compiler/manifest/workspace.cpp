@@ -194,6 +194,27 @@ Workspace load_workspace_settings(const fs::path& root, const fs::path& builtin_
   return ws;
 }
 
+// `frame_overrides: {walk/down/2: {strength: 0.45}}`: settings of single frames.
+static std::vector<FrameOverride> parse_frame_overrides(const Value& map) {
+  as_map(map, "a mapping of frame names to their settings, like {walk/down/2: {strength: 0.45}}");
+  std::vector<FrameOverride> overrides;
+  for (const auto& [frame, settings] : map.entries) {
+    FrameOverride o;
+    o.frame = frame;
+    o.where = map.key_location(frame);
+    as_map(settings, "a mapping of frame settings (strength)");
+    check_keys(settings, {"strength"});
+    if (const Value* strength = settings.find("strength")) {
+      const double s = as_number(*strength, "a strength");
+      if (!(s > 0 && s <= 1)) throw InputError(strength->where, util::expected_got("a strength in (0, 1]", strength->scalar));
+      o.strength = s;
+      o.strength_where = strength->where;
+    }
+    overrides.push_back(std::move(o));
+  }
+  return overrides;
+}
+
 static Asset load_asset(const Workspace& ws, const Value& doc, AssetNames& names) {
   const ProjectConfig& project = ws.project;
   as_map(doc, "an asset mapping with 'kind' and 'name'");
@@ -214,6 +235,7 @@ static Asset load_asset(const Workspace& ws, const Value& doc, AssetNames& names
   check_safe_name(asset.name, name.where, "an asset name");
   names.claim(asset.name, name.where);
   asset.fields = validate_fields(doc, asset.rule->fields, reserved_asset_keys(), "a " + asset.kind);
+  if (const Value* overrides = doc.find("frame_overrides")) asset.frame_overrides = parse_frame_overrides(*overrides);
 
   const Value* preset_value = doc.find("preset");
   asset.preset_name = preset_value ? as_string(*preset_value, "a preset name") : project.default_preset;

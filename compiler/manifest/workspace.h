@@ -4,6 +4,7 @@
 // the first util::InputError; nothing is written.
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,14 @@
 
 namespace dgxpx::manifest {
 
+/// One entry of an asset's `frame_overrides:` (frame name → settings of that frame alone).
+struct FrameOverride {
+  std::string frame;
+  util::SourceLocation where;  // the frame's name
+  std::optional<double> strength;  // a keyframe-derived frame's img2img strength
+  util::SourceLocation strength_where;
+};
+
 struct Asset {
   std::string kind;
   std::string name;         // also its output path stem: "characters/hero"
@@ -23,6 +32,7 @@ struct Asset {
   const Rule* rule = nullptr;
   util::SourceLocation where;       // the asset's mapping
   util::SourceLocation name_where;  // its name (duplicate-name errors point here)
+  std::vector<FrameOverride> frame_overrides;  // the planner checks that each names a frame
 };
 
 /// A preset file as written, before any asset's overrides are merged into it.

@@ -1,6 +1,7 @@
 # dgxpx_pixel_pack: engine-ready outputs (sheets, atlases, atlas JSON, Godot SpriteFrames, Tiled tilesets).
 add_library(dgxpx_pixel_pack STATIC
   ${CMAKE_CURRENT_LIST_DIR}/sheet.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/strip.cpp
   ${CMAKE_CURRENT_LIST_DIR}/character_sheet.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tileset_sheet.cpp
   ${CMAKE_CURRENT_LIST_DIR}/item_atlas.cpp

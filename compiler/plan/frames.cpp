@@ -1,7 +1,9 @@
 #include "compiler/plan/frames.h"
 
 #include <cerrno>
+#include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <set>
 
 #include "compiler/util/hash.h"
@@ -109,6 +111,18 @@ class Expander {
     }
   }
 
+  // Where a rendered value came from, for errors: the manifest value when the template is just
+  // one placeholder naming one (`mode: "{consistency}"`), else the template.
+  util::SourceLocation value_where(const manifest::Template& t) const {
+    if (t.parts.size() == 1 && t.parts[0].is_placeholder) {
+      std::string text;
+      util::SourceLocation where;
+      if (const Value* v = lookup(t.parts[0].path, &text, &where)) where = v->where;
+      if (!where.file.empty()) return where;
+    }
+    return t.where;
+  }
+
   std::string resolve(const std::vector<std::string>& path) const {
     std::string text;
     const Value* v = lookup(path, &text);
@@ -207,7 +221,32 @@ class Expander {
       else if (loop == "false" || loop == "no" || loop == "off") f.loop = false;
       else throw InputError(rule_.loop->where, util::expected_got("loop true or false", "'" + loop + "'"));
     }
+    if (rule_.consistency) relate(f, *rule_.consistency, style);
     frames_.push_back(std::move(f));
+  }
+
+  void relate(Frame& f, const manifest::Consistency& c, const manifest::Preset& style) const {
+    const std::string mode = render(c.mode);
+    if (mode == "independent") f.mode = FrameMode::independent;
+    else if (mode == "keyframe") f.mode = FrameMode::keyframe;
+    else if (mode == "strip") f.mode = FrameMode::strip;
+    else throw InputError(value_where(c.mode), util::expected_got("consistency independent, keyframe or strip", "'" + mode + "'"));
+    f.group = render(c.group);
+    if (c.strength) {
+      const std::string text = render(*c.strength);
+      char* end = nullptr;
+      const double strength = std::strtod(text.c_str(), &end);
+      f.strength_where = value_where(*c.strength);
+      if (text.empty() || *end != '\0' || !(strength > 0 && strength <= 1))
+        throw InputError(f.strength_where, util::expected_got("a keyframe strength in (0, 1]", "'" + text + "'"));
+      f.strength = strength;
+    }
+    if (c.mask) {
+      f.mask = render(*c.mask);
+      f.mask_where = value_where(*c.mask);
+    }
+    if (f.mode == FrameMode::strip)
+      f.strip_prompt = c.strip_prompt ? style.prompt_prefix + render(*c.strip_prompt) + style.prompt_suffix : f.prompt;
   }
 
   const Asset& asset_;
@@ -229,6 +268,50 @@ int64_t seed_from_text(const std::string& text) {
   return static_cast<int64_t>(util::digest_bytes(text).low & 0xffffffffu);
 }
 
-std::vector<Frame> expand_frames(const Asset& asset) { return Expander(asset).run(); }
+const char* to_string(FrameMode mode) {
+  switch (mode) {
+    case FrameMode::independent: return "independent";
+    case FrameMode::keyframe: return "keyframe";
+    case FrameMode::strip: return "strip";
+  }
+  return "?";
+}
+
+// Marks each group's first frame as its leader; a group's frames must agree on their mode.
+static void mark_leaders(const Asset& asset, std::vector<Frame>& frames) {
+  std::map<std::string, const Frame*> leaders;
+  for (auto& f : frames) {
+    if (f.mode == FrameMode::independent) continue;
+    auto [it, first] = leaders.emplace(f.group, &f);
+    f.leads = first;
+    if (!first && it->second->mode != f.mode)
+      throw InputError(asset.where, "asset '" + asset.name + "': frames " + it->second->name + " and " + f.name +
+                                        " belong to group '" + f.group + "' but one is " + to_string(it->second->mode) +
+                                        " and the other " + to_string(f.mode) + "; expected one mode per group");
+  }
+}
+
+static void apply_frame_overrides(const Asset& asset, std::vector<Frame>& frames) {
+  for (const auto& o : asset.frame_overrides) {
+    auto frame = std::find_if(frames.begin(), frames.end(), [&](const Frame& f) { return f.name == o.frame; });
+    if (frame == frames.end())
+      throw InputError(o.where, util::expected_got("a frame of asset '" + asset.name + "' (such as " + frames.front().name + ")",
+                                                   "'" + o.frame + "'"));
+    if (o.strength) {
+      if (frame->mode != FrameMode::keyframe || frame->leads)
+        throw InputError(o.strength_where, "frame " + o.frame + " takes no strength: only frames derived from their group's key frame (consistency keyframe, not the group's first frame) do; it is " +
+                                               (frame->mode == FrameMode::keyframe ? std::string("its group's key frame") : std::string(to_string(frame->mode))));
+      frame->strength = *o.strength;
+      frame->strength_where = o.strength_where;
+    }
+  }
+}
+
+std::vector<Frame> expand_frames(const Asset& asset) {
+  std::vector<Frame> frames = Expander(asset).run();
+  mark_leaders(asset, frames);
+  if (!frames.empty()) apply_frame_overrides(asset, frames);
+  return frames;
+}
 
 }  // namespace dgxpx::plan

@@ -40,7 +40,7 @@ KeyField file_field(const std::string& name, const std::string& display_path, co
 
 std::vector<KeyField> gen_fields(const backend::GenSpec& s, const std::string& backend_id,
                                  const util::Digest* model_digest, const std::vector<util::Digest>& lora_digests,
-                                 const LoraKeyNotes& notes) {
+                                 const LoraKeyNotes& notes, const InitKeyNotes* init) {
   std::vector<KeyField> f;
   f.push_back({"backend", backend_id, ""});
   if (model_digest) f.push_back(file_field("model", *s.model, *model_digest));
@@ -77,6 +77,13 @@ std::vector<KeyField> gen_fields(const backend::GenSpec& s, const std::string& b
                ""});
   f.push_back({"hint", s.hint, ""});
   f.push_back({"subject", s.subject, ""});
+  // Only frames that relate to others carry these: the keys of independent frames stay as they were.
+  if (init) {
+    f.push_back({"init", init->source_key.hex(), "gen " + init->source_key.short_hex() + " (key frame " + init->source_name + ")"});
+    f.push_back({"strength", number_text(s.strength), shown_number(s.strength)});
+    if (init->mask_digest) f.push_back(file_field("mask", s.mask, *init->mask_digest));
+  }
+  if (s.strip_frames != 1) f.push_back({"strip", std::to_string(s.strip_frames) + " frames", ""});
   return f;
 }
 
@@ -116,7 +123,8 @@ std::vector<KeyField> pack_fields(const backend::PackSpec& s, const std::vector<
   for (size_t i = 0; i < s.frames.size(); ++i) {
     const auto& fr = s.frames[i];
     std::string place = "row=" + fr.row + " tag=" + fr.tag + " duration=" + std::to_string(fr.duration_ms) +
-                        (fr.loop ? "" : " once");
+                        (fr.loop ? "" : " once") +
+                        (fr.slices != 1 ? " slice=" + std::to_string(fr.slice) + "/" + std::to_string(fr.slices) : "");
     f.push_back({"frame " + fr.name, pixel_keys.at(i).hex() + " " + place, "pixel " + pixel_keys[i].short_hex() + " " + place});
   }
   return f;

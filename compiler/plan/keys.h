@@ -3,6 +3,7 @@
 // for `dgxpx explain`, so what is hashed and what is explained cannot drift apart.
 // Known-answer tests (tests/unit/plan_keys_test.cpp) pin the format: changing anything here
 // changes every key, i.e. invalidates every cache; bump kKeyFormatVersion when you do.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,12 +39,21 @@ struct LoraKeyNotes {
   std::string trigger_words_source;
 };
 
+/// What a keyframe-derived gen step starts from, beyond its spec: its key frame's gen key (so
+/// a change to the key frame re-runs the frames derived from it) and the mask file's digest.
+struct InitKeyNotes {
+  util::Digest source_key;
+  std::string source_name;  // the key frame ("hero/walk/down/0"), shown
+  std::optional<util::Digest> mask_digest;
+};
+
 /// Fields of a gen step. `model_digest` / `lora_digests` are the file digests (parallel to
 /// spec.loras); the spec's paths are only shown, never hashed. A "trigger_words" field follows
-/// the LoRAs when `notes` has any (so keys of LoRAs without any are as before).
+/// the LoRAs when `notes` has any (so keys of LoRAs without any are as before); "init",
+/// "strength" (and "mask") end the list for a derived frame (`init`), "strip" for a strip.
 std::vector<KeyField> gen_fields(const backend::GenSpec& spec, const std::string& backend_id,
                                  const util::Digest* model_digest, const std::vector<util::Digest>& lora_digests,
-                                 const LoraKeyNotes& notes = {});
+                                 const LoraKeyNotes& notes = {}, const InitKeyNotes* init = nullptr);
 
 /// Fields of a pixel step: the gen key it reads, and the pixel settings (a palette file by digest).
 /// `palette_shown`, when given, is what the palette field shows instead of its path.

@@ -1,5 +1,7 @@
 #include "compiler/plan/planner.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <string_view>
@@ -9,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/pixel/palette.h"
+#include "compiler/pixel/png_io.h"
 #include "compiler/plan/learned_palette_resolver.h"
 #include "compiler/lora/trigger_words.h"
 #include "compiler/plan/frames.h"
@@ -34,6 +37,19 @@ std::string backend_id_for(const manifest::Preset& style) { return style.model ?
 static std::string relative(const manifest::ProjectConfig& project, const fs::path& p) {
   return manifest::display_path(project, p);
 }
+
+// The shortest text of a number that reads back as it ("0.6").
+static std::string shown(double v) {
+  char buffer[32];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buffer, sizeof buffer, "%.*g", precision, v);
+    if (std::strtod(buffer, nullptr) == v) break;
+  }
+  return buffer;
+}
+
+// The widest image a gen step may ask for (the worker's limit): bounds a strip.
+constexpr int64_t kMaxGenerationWidth = 16384;
 
 util::Digest record_digest(const AssetRecord& record) {
   util::KeyHasher h;
@@ -102,77 +118,69 @@ class AssetPlanner {
     std::vector<util::Digest> pixel_keys;
     std::vector<std::string> pack_inputs;
 
-    for (const auto& frame : frames) {
-      std::string frame_path = asset.name + "/" + frame.name;
-      // gen
-      GenSpec gen;
-      gen.name = frame_path;
-      gen.backend = style.model ? "sdxl" : "procedural";
-      gen.hint = asset.rule->hint;
-      gen.prompt = lora::prompt_with_trigger_words(frame.prompt, loras.trigger_words);
-      gen.negative = frame.negative;
-      gen.subject = frame.subject;
-      gen.seed = frame.seed;
-      gen.width = style.width;
-      gen.height = style.height;
-      gen.tiling = frame.tiling;
-      gen.sampler = style.sampler;
-      gen.timestep_spacing = style.timestep_spacing;
-      gen.original_size = style.original_size;
-      gen.crop = style.crop;
-      gen.target_size = style.target_size;
-      gen.steps = style.steps;
-      gen.guidance = style.guidance;
-      if (style.model) gen.model = relative(project_, *style.model);
-      gen.loras = loras.specs;
-      auto gfields = gen_fields(gen, backend_id_for(style), model_digest ? &*model_digest : nullptr, loras.digests, loras.notes);
-      util::Digest gen_key = key_of("gen", gfields);
-      gen.key = gen_key.hex();
-      gen.output = keyed_path("gen", gen_key, ".png");
-      record.steps.push_back({StepKind::gen, frame_path, gen_key, std::move(gfields)});
-      planned.steps.push_back({StepKind::gen, frame_path, gen_key, keyed_path("steps/gen", gen_key, ".json"),
-                               spec_json(StepKind::gen, gen_key, gen), {}, {gen.output}, style.model.has_value()});
+    // How many frames each strip holds (its generation is as wide as all of them).
+    std::map<std::string, int> strip_sizes;
+    for (const auto& frame : frames)
+      if (frame.mode == FrameMode::strip) ++strip_sizes[frame.group];
+    std::map<std::string, GroupLead> leads;  // by group: its key frame (keyframe) or strip
+    std::map<std::string, int> strip_slices_seen;
 
-      // pixel
-      PixelSpec px;
-      const auto& ps = style.pixel;
-      px.name = frame_path;
-      px.input = gen.output;
-      px.grid = ps.grid == manifest::PixelSettings::Grid::size ? "size"
-                : ps.grid == manifest::PixelSettings::Grid::factor ? "factor"
-                                                                    : "detect";
-      px.factor = ps.factor;
-      px.width = ps.width;
-      px.height = ps.height;
-      px.downscale = ps.downscale;
-      px.palette = ps.palette_is_file ? relative(project_, ps.palette) : ps.palette;
-      px.palette_is_file = ps.palette_is_file;
-      if (learned) {
-        px.palette = keyed_path("palettes", learned->key, ".hex");
-        px.palette_is_file = true;
-        px.learn_from = learned->files;
-        px.learn_colors = ps.learned_palette->colors;
+    for (const auto& frame : frames) {
+      const std::string frame_path = asset.name + "/" + frame.name;
+      if (frame.mode == FrameMode::strip) {
+        const int slices = strip_sizes.at(frame.group);
+        if (frame.leads) {
+          const std::string strip_path = asset.name + "/" + frame.group;
+          GenSpec gen = gen_spec(asset, frame, strip_path, loras);
+          gen.prompt = lora::prompt_with_trigger_words(frame.strip_prompt, loras.trigger_words);
+          gen.strip_frames = slices;
+          if (static_cast<int64_t>(gen.width) * slices > kMaxGenerationWidth)
+            throw util::InputError(asset.where, "asset '" + asset.name + "': the strip '" + frame.group + "' holds " +
+                                                    std::to_string(slices) + " frames of " + std::to_string(gen.width) +
+                                                    " px, wider than " + std::to_string(kMaxGenerationWidth) +
+                                                    " px in all; expected fewer frames per row or a smaller size");
+          gen.width *= slices;
+          const util::Digest gen_key = add_gen(planned, std::move(gen), style, model_digest, loras, nullptr, {});
+          leads[frame.group] = add_pixel(planned, strip_path, gen_key, style, palette_digest, learned, slices);
+          pack_inputs.push_back(leads.at(frame.group).pixel_output);
+        }
+        const GroupLead& strip = leads.at(frame.group);
+        pixel_keys.push_back(strip.pixel_key);
+        pack.frames.push_back({frame.name, strip.pixel_output, frame.row, frame.tag, frame.duration_ms, frame.loop,
+                               strip_slices_seen[frame.group]++, slices});
+        continue;
       }
-      px.colors = ps.colors;
-      px.dither = ps.dither;
-      px.background = ps.background;
-      px.tolerance = ps.tolerance;
-      px.outline = ps.outline;
-      px.shade = ps.shade;
-      auto pfields = pixel_fields(gen_key, px, palette_digest ? &*palette_digest : nullptr, learned ? learned->shown : "");
-      util::Digest pixel_key = key_of("pixel", pfields);
-      px.key = pixel_key.hex();
-      px.output = keyed_path("pixel", pixel_key, ".png");
-      record.steps.push_back({StepKind::pixel, frame_path, pixel_key, std::move(pfields)});
-      std::vector<std::string> inputs = {px.input};
-      // A learned palette is no step's output: the art it is learned from is the input.
-      if (learned) inputs.insert(inputs.end(), px.learn_from.begin(), px.learn_from.end());
-      else if (px.palette_is_file) inputs.push_back(px.palette);
-      planned.steps.push_back({StepKind::pixel, frame_path, pixel_key, keyed_path("steps/pixel", pixel_key, ".json"),
-                               spec_json(StepKind::pixel, pixel_key, px), std::move(inputs), {px.output}, false});
-      pixel_keys.push_back(pixel_key);
-      pack_inputs.push_back(px.output);
-      pack.frames.push_back({frame.name, px.output, frame.row, frame.tag, frame.duration_ms, frame.loop});
+
+      GenSpec gen = gen_spec(asset, frame, frame_path, loras);
+      InitKeyNotes init;
+      std::vector<std::string> gen_inputs;
+      const bool derived = frame.mode == FrameMode::keyframe && !frame.leads;
+      if (derived) {
+        const GroupLead& lead = leads.at(frame.group);
+        gen.init = lead.gen_output;
+        gen.strength = frame.strength;
+        init.source_key = lead.gen_key;
+        init.source_name = lead.name;
+        if (style.model && static_cast<int>(style.steps * frame.strength) < 1)
+          throw util::InputError(frame.strength_where,
+                                 "frame " + frame_path + ": strength " + shown(frame.strength) + " of " +
+                                     std::to_string(style.steps) + " steps runs no step (int(steps x strength) must be at "
+                                     "least 1); expected a higher strength or more steps");
+        gen_inputs.push_back(gen.init);
+        if (!frame.mask.empty()) {
+          const fs::path mask = project_.root / frame.mask;
+          check_mask(mask, frame, gen);
+          gen.mask = relative(project_, mask);
+          init.mask_digest = file_digest(mask, files_used);
+          gen_inputs.push_back(gen.mask);
+        }
+      }
+      const util::Digest gen_key = add_gen(planned, gen, style, model_digest, loras, derived ? &init : nullptr, std::move(gen_inputs));
+      if (frame.mode == FrameMode::keyframe && frame.leads) leads[frame.group] = {gen_key, keyed_path("gen", gen_key, ".png"), frame_path, {}, {}};
+      const GroupLead pixel = add_pixel(planned, frame_path, gen_key, style, palette_digest, learned, 1);
+      pixel_keys.push_back(pixel.pixel_key);
+      pack_inputs.push_back(pixel.pixel_output);
+      pack.frames.push_back({frame.name, pixel.pixel_output, frame.row, frame.tag, frame.duration_ms, frame.loop});
     }
 
     auto kfields = pack_fields(pack, pixel_keys);
@@ -186,6 +194,114 @@ class AssetPlanner {
   }
 
  private:
+  // What the steps of a group need from its first frame: its gen step (keyframe), or the
+  // strip's pixel step whose image its frames slice.
+  struct GroupLead {
+    util::Digest gen_key;
+    std::string gen_output, name;
+    util::Digest pixel_key;
+    std::string pixel_output;
+  };
+
+  GenSpec gen_spec(const manifest::Asset& asset, const Frame& frame, const std::string& name, const ResolvedLoras& loras) const {
+    const manifest::Preset& style = asset.style;
+    GenSpec gen;
+    gen.name = name;
+    gen.backend = style.model ? "sdxl" : "procedural";
+    gen.hint = asset.rule->hint;
+    gen.prompt = lora::prompt_with_trigger_words(frame.prompt, loras.trigger_words);
+    gen.negative = frame.negative;
+    gen.subject = frame.subject;
+    gen.seed = frame.seed;
+    gen.width = style.width;
+    gen.height = style.height;
+    gen.tiling = frame.tiling;
+    gen.sampler = style.sampler;
+    gen.timestep_spacing = style.timestep_spacing;
+    gen.original_size = style.original_size;
+    gen.crop = style.crop;
+    gen.target_size = style.target_size;
+    gen.steps = style.steps;
+    gen.guidance = style.guidance;
+    if (style.model) gen.model = relative(project_, *style.model);
+    gen.loras = loras.specs;
+    return gen;
+  }
+
+  // Keys `gen`, adds its step and record; returns its key.
+  util::Digest add_gen(PlannedAsset& planned, GenSpec gen, const manifest::Preset& style,
+                       const std::optional<util::Digest>& model_digest, const ResolvedLoras& loras,
+                       const InitKeyNotes* init, std::vector<std::string> inputs) const {
+    auto fields = gen_fields(gen, backend_id_for(style), model_digest ? &*model_digest : nullptr, loras.digests, loras.notes, init);
+    const util::Digest key = key_of("gen", fields);
+    gen.key = key.hex();
+    gen.output = keyed_path("gen", key, ".png");
+    planned.record.steps.push_back({StepKind::gen, gen.name, key, std::move(fields)});
+    planned.steps.push_back({StepKind::gen, gen.name, key, keyed_path("steps/gen", key, ".json"),
+                             spec_json(StepKind::gen, key, gen), std::move(inputs), {gen.output}, style.model.has_value()});
+    return key;
+  }
+
+  // Adds the pixel step of `name` reading gen `gen_key`'s image, `slices` frames wide (a strip);
+  // returns its key and output.
+  GroupLead add_pixel(PlannedAsset& planned, const std::string& name, const util::Digest& gen_key,
+                      const manifest::Preset& style, const std::optional<util::Digest>& palette_digest,
+                      const std::optional<ResolvedLearnedPalette>& learned, int slices) const {
+    PixelSpec px;
+    const auto& ps = style.pixel;
+    px.name = name;
+    px.input = keyed_path("gen", gen_key, ".png");
+    px.grid = ps.grid == manifest::PixelSettings::Grid::size ? "size"
+              : ps.grid == manifest::PixelSettings::Grid::factor ? "factor"
+                                                                  : "detect";
+    px.factor = ps.factor;
+    px.width = ps.width * slices;  // a strip's frames side by side
+    px.height = ps.height;
+    px.downscale = ps.downscale;
+    px.palette = ps.palette_is_file ? relative(project_, ps.palette) : ps.palette;
+    px.palette_is_file = ps.palette_is_file;
+    if (learned) {
+      px.palette = keyed_path("palettes", learned->key, ".hex");
+      px.palette_is_file = true;
+      px.learn_from = learned->files;
+      px.learn_colors = ps.learned_palette->colors;
+    }
+    px.colors = ps.colors;
+    px.dither = ps.dither;
+    px.background = ps.background;
+    px.tolerance = ps.tolerance;
+    px.outline = ps.outline;
+    px.shade = ps.shade;
+    auto fields = pixel_fields(gen_key, px, palette_digest ? &*palette_digest : nullptr, learned ? learned->shown : "");
+    const util::Digest key = key_of("pixel", fields);
+    px.key = key.hex();
+    px.output = keyed_path("pixel", key, ".png");
+    planned.record.steps.push_back({StepKind::pixel, name, key, std::move(fields)});
+    std::vector<std::string> inputs = {px.input};
+    // A learned palette is no step's output: the art it is learned from is the input.
+    if (learned) inputs.insert(inputs.end(), px.learn_from.begin(), px.learn_from.end());
+    else if (px.palette_is_file) inputs.push_back(px.palette);
+    planned.steps.push_back({StepKind::pixel, name, key, keyed_path("steps/pixel", key, ".json"),
+                             spec_json(StepKind::pixel, key, px), std::move(inputs), {px.output}, false});
+    return {gen_key, px.input, name, key, px.output};
+  }
+
+  // A mask is read by the gen step after its key frame ran: a missing or wrongly sized one is
+  // found here, at plan time, at the manifest value that names it.
+  void check_mask(const fs::path& mask, const Frame& frame, const GenSpec& gen) {
+    if (!checked_masks_.insert(mask.string() + "@" + std::to_string(gen.width) + "x" + std::to_string(gen.height)).second) return;
+    std::error_code ec;
+    if (!fs::is_regular_file(mask, ec))
+      throw util::InputError(frame.mask_where, util::expected_got("a mask PNG file (relative to the project root)",
+                                                                  "'" + frame.mask + "' (no such file)"));
+    const pixel::Image image = pixel::read_png(mask);
+    if (image.width != gen.width || image.height != gen.height)
+      throw util::InputError(frame.mask_where, util::expected_got("a mask of the generated size " + std::to_string(gen.width) + "x" +
+                                                                      std::to_string(gen.height),
+                                                                  "'" + frame.mask + "' of " + std::to_string(image.width) + "x" +
+                                                                      std::to_string(image.height)));
+  }
+
   std::string keyed_path(const char* folder, const util::Digest& key, const char* ext) const {
     return state_ + "/" + folder + "/" + key.hex() + ext;
   }
@@ -214,7 +330,7 @@ class AssetPlanner {
   FileDigestCache& digests_;
   const SpecExists& spec_exists_;
   std::string state_, output_;
-  std::unordered_set<std::string> checked_palettes_;
+  std::unordered_set<std::string> checked_palettes_, checked_masks_;
   LoraResolver loras_;
   LearnedPaletteResolver learned_palettes_;
 };

@@ -139,10 +139,12 @@ std::string change_body(const FieldChange& c) {
 }
 
 // Changes that only follow from others: a pixel step reads its gen key, a pack step its
-// frames' pixel keys. A pack frame whose place or duration changed is kept.
+// frames' pixel keys, a keyframe-derived gen step its key frame's key (the key frame is in the
+// same asset, and its own change is shown). A pack frame whose place or duration changed is kept.
 bool inherited(const FieldChange& c) {
   if (c.what != FieldChange::What::changed) return false;
   if (c.kind == StepKind::pixel && c.field == "gen") return true;
+  if (c.kind == StepKind::gen && c.field == "init") return true;
   if (c.kind == StepKind::pack && c.field.rfind("frame ", 0) == 0) {
     // Shown as "pixel <key> row=… tag=… duration=…": the place starts at " row=".
     auto layout = [](const std::string& v) { return v.substr(std::min(v.find(" row="), v.size())); };
@@ -300,10 +302,10 @@ std::string summarize_changes(const std::vector<FieldChange>& changes, const std
 std::vector<std::string> describe_changes(const std::vector<FieldChange>& changes, const std::string& asset) {
   std::vector<std::string> order;
   std::map<std::string, std::vector<const FieldChange*>> groups;
-  size_t follow_on = 0;
+  size_t follow_on = 0, derived = 0;
   for (const auto& c : changes) {
     if (inherited(c)) {
-      ++follow_on;
+      ++(c.kind == StepKind::gen ? derived : follow_on);
       continue;
     }
     const std::string sig = change_signature(c);
@@ -320,6 +322,9 @@ std::vector<std::string> describe_changes(const std::vector<FieldChange>& change
     const char* where = members[0]->asset_setting ? "asset" : to_string(members[0]->kind);
     lines.push_back(std::string(where) + " " + steps + ": " + change_body(*members[0]));
   }
+  if (derived > 0)
+    lines.push_back("and " + std::to_string(derived) + " frame" + (derived == 1 ? "" : "s") +
+                    " derived from a changed key frame (consistency keyframe)");
   if (follow_on > 0)
     lines.push_back("and " + std::to_string(follow_on) + " pixel and pack step" + (follow_on == 1 ? "" : "s") +
                     " that read them");

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iterator>
 #include <tuple>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <nlohmann/json.hpp>
@@ -49,18 +50,40 @@ std::string gen_step_batch_key(const std::filesystem::path& root, const Step& st
 }
 
 Plan shard_part(const Plan& plan, const Shard& shard, const BatchKeyOf& batch_key_of) {
-  // Gen steps sorted by (batch group, key): a contiguous range is a few whole groups.
-  std::vector<std::tuple<std::string, std::string, size_t>> gens;
+  // A keyframe-derived gen step reads its key frame's image: a group (the key frame and the
+  // steps derived from it) goes to one shard whole, which generates the key frame first.
+  std::unordered_map<std::string, size_t> gen_of_image;
   for (size_t i = 0; i < plan.steps.size(); ++i)
-    if (plan.steps[i].kind == StepKind::gen) gens.emplace_back(batch_key_of(plan.steps[i]), plan.steps[i].key.hex(), i);
+    if (plan.steps[i].kind == StepKind::gen)
+      for (const std::string& output : plan.steps[i].outputs) gen_of_image[output] = i;
+  const auto source_of = [&](size_t i) {
+    for (const std::string& input : plan.steps[i].inputs)
+      if (auto it = gen_of_image.find(input); it != gen_of_image.end()) return it->second;
+    return i;
+  };
+  // Gen steps sorted by (batch group, key) of their group's key frame, key frames first: a
+  // contiguous range is a few whole batch groups, and a group's steps are contiguous.
+  std::unordered_map<size_t, std::string> batch_keys;  // by step index: asked once per gen step
+  for (size_t i = 0; i < plan.steps.size(); ++i)
+    if (plan.steps[i].kind == StepKind::gen) batch_keys[i] = batch_key_of(plan.steps[i]);
+  std::vector<std::tuple<std::string, std::string, bool, std::string, size_t>> gens;
+  for (const auto& [i, _] : batch_keys) {
+    const size_t source = source_of(i);
+    gens.emplace_back(batch_keys.at(source), plan.steps[source].key.hex(), source != i, plan.steps[i].key.hex(), i);
+  }
   std::sort(gens.begin(), gens.end());
   const size_t total = gens.size(), count = static_cast<size_t>(shard.count), index = static_cast<size_t>(shard.index);
-  const size_t begin = total * index / count, end = total * (index + 1) / count;
+  // Each boundary moves forward to the next key frame, so no group is split.
+  const auto group_start = [&](size_t g) {
+    while (g < total && std::get<2>(gens[g])) ++g;
+    return g;
+  };
+  const size_t begin = group_start(total * index / count), end = group_start(total * (index + 1) / count);
 
   std::unordered_set<size_t> chosen;
   std::unordered_set<std::string> images;  // outputs of the chosen gen steps
   for (size_t g = begin; g < end; ++g) {
-    const size_t i = std::get<2>(gens[g]);
+    const size_t i = std::get<4>(gens[g]);
     chosen.insert(i);
     images.insert(plan.steps[i].outputs.begin(), plan.steps[i].outputs.end());
   }

@@ -29,7 +29,8 @@ std::string gen_step_batch_key(const std::filesystem::path& root, const Step& st
 
 using BatchKeyOf = std::function<std::string(const Step&)>;
 
-/// Shard `shard`'s part of `plan`: its range of the gen steps and every pixel step reading one
+/// Shard `shard`'s part of `plan`: its range of the gen steps (a key frame with the frames
+/// derived from it always in one shard) and every pixel step reading one
 /// of their outputs, in plan order, with counts. No records and no pack steps: a shard fills
 /// the cache, the final build packs.
 Plan shard_part(const Plan& plan, const Shard& shard, const BatchKeyOf& batch_key_of);

@@ -262,3 +262,63 @@ TEST_CASE("watch rebuilds after an edit, once per burst of saves, and stops on S
   CHECK(WEXITSTATUS(status) == 0);
   fs::remove(log);
 }
+
+TEST_CASE("a character's frames derive from their row's key frame by default: one frame's strength reruns it alone",
+          "[integration][loop]") {
+  TempProject p;
+  write_example_project(p);
+  build(p);
+  // From the record: each row's first frame is generated, the others name its key as their init.
+  const auto record = nlohmann::json::parse(p.read(".dgxpx/records/hero.json"));
+  std::map<std::string, std::string> row_key;  // "idle/down" → key frame's gen key
+  std::string derived_frame;
+  for (const auto& step : record["steps"]) {
+    if (step["kind"] != "gen") continue;
+    const std::string frame = step["name"].get<std::string>().substr(5);  // "hero/idle/down/0"
+    const std::string row = frame.substr(0, frame.rfind('/'));
+    std::map<std::string, std::string> fields;
+    for (const auto& f : step["fields"]) fields[f[0].get<std::string>()] = f[1].get<std::string>();
+    INFO(frame);
+    if (!row_key.count(row)) {
+      row_key[row] = step["key"];
+      CHECK(fields.count("init") == 0);
+      continue;
+    }
+    CHECK(fields.at("init") == row_key[row]);
+    derived_frame = frame;
+  }
+  REQUIRE_FALSE(derived_frame.empty());
+
+  // One derived frame's strength: its gen step alone (and its pixel step, and the sheet).
+  replace_in(p, "sprites/hero.yaml", "seed: 3\n", "seed: 3\nframe_overrides: {" + derived_frame + ": {strength: 0.35}}\n");
+  RunResult status = p.dgxpx("status --json");
+  INFO(status.err);
+  REQUIRE(status.summary["assets"].size() == 1);
+  CHECK(status.summary["assets"][0]["reason"] == "strength of " + derived_frame.substr(0, derived_frame.find('/')) + " changed");
+  const RunResult one = build(p);
+  CHECK(one.summary["ran"]["gen"] == 1);
+  CHECK(one.summary["ran"]["pixel"] == 1);
+  CHECK(one.summary["ran"]["pack"] == 1);
+
+  // Independent frames: every derived frame's key changes; the key frames' keys do not.
+  replace_in(p, "sprites/hero.yaml", "seed: 3\n", "seed: 3\nconsistency: independent\n");
+  replace_in(p, "sprites/hero.yaml", "frame_overrides: {" + derived_frame + ": {strength: 0.35}}\n", "");
+  const RunResult independent = build(p);
+  CHECK(independent.summary["ran"]["gen"] == kHeroFrames - static_cast<int>(row_key.size()));
+}
+
+TEST_CASE("strip consistency on the placeholder: one wide generation per row, sliced into the sheet", "[integration][loop]") {
+  TempProject p;
+  write_example_project(p);
+  replace_in(p, "sprites/hero.yaml", "seed: 3\n", "seed: 3\nconsistency: strip\n");
+  const RunResult r = build(p);
+  const auto record = nlohmann::json::parse(p.read(".dgxpx/records/hero.json"));
+  int gens = 0;
+  for (const auto& step : record["steps"]) gens += step["kind"] == "gen";
+  // One gen per animation × direction: the atlas's tags.
+  const auto atlas = nlohmann::json::parse(p.read("assets/hero.json"));
+  CHECK(gens == static_cast<int>(atlas["meta"]["frameTags"].size()));
+  CHECK(atlas["frames"].size() == kHeroFrames);
+  CHECK(atlas_frames_tagged(p, "hero", "walk") + atlas_frames_tagged(p, "hero", "idle") == kHeroFrames);
+  CHECK(r.summary["ran"]["pack"] == kAssets);
+}

@@ -18,6 +18,15 @@ struct BadInput {
 
 const std::string kHero = "kind: character\nname: hero\npreset: fast\nprompt: a knight\nanimations:\n  walk: {frames: 2}\n";
 
+// The head of a hero manifest, and a walk animation to end it with.
+const std::string kHeroHead = "kind: character\nname: hero\npreset: fast\nprompt: a knight\n";
+const std::string kHeroWalk = "animations:\n  walk: {frames: 2}\n";
+// A minimal character rule of 12 lines.
+const std::string kMiniRule =
+    "kind: character\nfields:\n  prompt: string\n  animations: {type: map, entry: {frames: int}}\n"
+    "expand:\n  - {each: animations, as: anim}\n  - {count: anim.frames, as: frame}\n"
+    "frame:\n  name: \"{anim.name}/{frame}\"\n  prompt: \"{prompt}\"\n  seed: \"{frame}\"\nsheet: {row: \"{anim.name}\"}\n";
+
 const BadInput kCases[] = {
     {"unknown key in an asset", "sprites/hero.yaml", "kind: character\nname: hero\npreset: fast\nprompt: a\ncolour: red\nanimations:\n  walk: {frames: 2}\n",
      "sprites/hero.yaml:5:1", "unknown key 'colour'"},
@@ -77,6 +86,22 @@ const BadInput kCases[] = {
     {"rule counting to a number instead of a field", "rules/character.yaml",
      "kind: character\nfields:\n  prompt: string\nexpand:\n  - {count: 3, as: i}\nframe: {name: \"{i\", prompt: x, seed: \"1\"}\n",
      "rules/character.yaml:5:13", "unknown field '3'"},
+    {"unknown consistency mode", "sprites/hero.yaml", kHeroHead + "consistency: sideways\n" + kHeroWalk,
+     "sprites/hero.yaml:5:14", "expected consistency independent, keyframe or strip, got 'sideways'"},
+    {"keyframe strength of zero", "sprites/hero.yaml", kHeroHead + "strength: 0\n" + kHeroWalk,
+     "sprites/hero.yaml:5:11", "a keyframe strength in (0, 1], got '0'"},
+    {"frame override of a frame the asset lacks", "sprites/hero.yaml", kHeroHead + "frame_overrides: {walk/up/9: {strength: 0.5}}\n" + kHeroWalk,
+     "sprites/hero.yaml:5:19", "expected a frame of asset 'hero'"},
+    {"strength for a key frame", "sprites/hero.yaml", kHeroHead + "frame_overrides: {walk/down/0: {strength: 0.5}}\n" + kHeroWalk,
+     "sprites/hero.yaml:5:43", "takes no strength"},
+    {"frame override strength out of range", "sprites/hero.yaml", kHeroHead + "frame_overrides: {walk/down/1: {strength: 2}}\n" + kHeroWalk,
+     "sprites/hero.yaml:5:43", "a strength in (0, 1], got 2"},
+    {"inpainting mask that does not exist", "sprites/hero.yaml", kHeroHead + "animations:\n  walk: {frames: 2, mask: masks/legs.png}\n",
+     "sprites/hero.yaml:6:27", "'masks/legs.png' (no such file)"},
+    {"rule consistency with an unknown key", "rules/character.yaml", kMiniRule + "consistency: {mode: \"{prompt}\", groop: x}\n",
+     "rules/character.yaml:13:33", "unknown key 'groop'"},
+    {"rule consistency naming an unknown field", "rules/character.yaml", kMiniRule + "consistency: {mode: \"{style}\"}\n",
+     "rules/character.yaml:13:22", "unknown field 'style'"},
     {"unknown project setting", "dgxpx.yaml", "manifests: sprites\noutpt: assets\n", "dgxpx.yaml:2:1", "unknown key 'outpt'"},
     {"unknown output format", "dgxpx.yaml", "manifests: sprites\noutputs: [aseprite, unity]\n", "dgxpx.yaml:2:21",
      "expected an output format (aseprite, texturepacker, tiled, godot, bevy), got 'unity'"},
