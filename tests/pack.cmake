@@ -14,5 +14,6 @@ if(TARGET dgxpx_pixel_pack)
       ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_godot_tileset_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_bevy_ron_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_pack_output_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_frame_consistency_pack_test.cpp
     LIBS dgxpx_pixel_pack)
 endif()

@@ -13,7 +13,8 @@ dgxpx_test_suite(dgxpx_pixel_tests
     ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_downscale_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_transparency_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_pixelize_test.cpp
-  LIBS dgxpx_pixel_core)
+    ${CMAKE_CURRENT_LIST_DIR}/unit/pixel_frame_consistency_test.cpp
+  LIBS dgxpx_pixel_core nlohmann_json::nlohmann_json)
 
 # Needs Debian's crawl-tiles-data and libjpeg (scripts/setup.sh installs both; libjpeg only
 # degrades the set, the product does not use it); missing data fails the test.
