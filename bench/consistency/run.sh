@@ -48,12 +48,7 @@ DGXPX=$(realpath "$DGXPX")
 TOOL=$(realpath "$TOOL")
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/dgxpx-bench-consistency.XXXXXX")
-cleanup() {
-  # A generation worker may still be leaving the project; let it go before deleting its folder.
-  for _ in $(seq 50); do [ -e "$WORK/.dgxpx/worker.sock" ] || break; sleep 0.2; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap 'rm -rf "$WORK"' EXIT
 
 mkdir -p "$WORK/manifests" "$WORK/presets"
 printf 'manifests: manifests\noutput: assets\n' > "$WORK/dgxpx.yaml"
@@ -72,7 +67,7 @@ else
     fail_usage "a model needs $(dirname "$DGXPX")/dgxpx-sdxl (build the dgxpx-sdxl target)"
   MODEL=$(realpath "$1")
   DESCRIPTION="$MODEL, ${WIDTH}x${HEIGHT}, $STEPS steps, pixel factor 16"
-  printf 'model: "%s"\nsize: [%d, %d]\nsteps: %d\npixel: {factor: 16}\n' "$MODEL" "$WIDTH" "$HEIGHT" "$STEPS" \
+  printf "model: '%s'\nsize: [%d, %d]\nsteps: %d\npixel: {factor: 16}\n" "$MODEL" "$WIDTH" "$HEIGHT" "$STEPS" \
     > "$WORK/presets/bench.yaml"
 fi
 
