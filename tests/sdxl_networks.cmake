@@ -26,8 +26,8 @@ if(TARGET dgxpx_sdxl_networks AND TARGET dgxpx_sdxl_weights)
 
   dgxpx_test_suite(dgxpx_sdxl_gpu_tests
     LABELS gpu
-    SOURCES gpu/sdxl_networks_gpu_test.cpp
-    LIBS dgxpx_sdxl_network_cases)
+    SOURCES gpu/sdxl_networks_gpu_test.cpp gpu/sdxl_pipeline_gpu_test.cpp
+    LIBS dgxpx_sdxl_network_cases dgxpx_sdxl_pipeline)
   # Its tests are hidden ([.gpu]); discover them explicitly so `ctest -L gpu` runs them.
   catch_discover_tests(dgxpx_sdxl_gpu_tests TEST_SPEC "[gpu]" PROPERTIES LABELS gpu)
 endif()

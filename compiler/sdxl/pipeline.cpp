@@ -255,8 +255,10 @@ GenerationResult generate(SdxlModel& model, const GenerationRequest& request,
   };
   scheduler->start_at(first_step);
   const int64_t n = scheduler->num_steps();
+  // On the UNet's device once: a per-step copy from host memory would wait for the GPU.
+  const torch::Tensor timesteps = scheduler->timesteps().to(latent_options.device());
   for (int64_t i = first_step; i < n; ++i) {
-    const torch::Tensor t = scheduler->timesteps()[i];
+    const torch::Tensor t = timesteps[i];
     const torch::Tensor model_output = denoise(scheduler->scale_model_input(x, i), t);
     x = scheduler->step(model_output, i, x, generators);
     if (mask_latent.defined()) {
