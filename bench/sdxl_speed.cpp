@@ -6,16 +6,16 @@
 //
 //   bench_sdxl_speed make-model DIR --tokenizers MODEL_DIR [--config sdxl-base|tiny] [--dtype fp16|bf16|fp32] [--seed N]
 //   bench_sdxl_speed run DIR [--device cuda|cpu] [--dtype fp16|bf16|fp32] [--size 1024] [--steps 30]
-//                    [--guidance 5] [--batches 1,4,8] [--runs 2] [--json FILE]
+//                    [--guidance 5] [--batches 1,4,8] [--runs 3] [--json FILE]
 //
 // --tokenizers names a diffusers folder whose tokenizer/, tokenizer_2/, scheduler/ and
 // config.json files serve as templates (the tiny reference model's): --config tiny keeps its
 // network sizes, sdxl-base (the default) sets SDXL base's. Per batch size, `run` reports the
 // seconds per image and images per second of whole generations (prompt encoding, sampling, VAE
-// decode, synchronised at both ends only), and the UNet steps per second of the sampling loop,
-// from the difference between a full run and one of a third of the steps (so no step is timed
-// with a synchronisation inside the loop). With CUDA, the peak memory the caching allocator
-// handed out.
+// decode, synchronised at both ends only; the median of --runs after a warm-up), and the UNet
+// steps per second of the sampling loop, from the difference between the medians of full runs
+// and of runs of a third of the steps (so no step is timed with a synchronisation inside the
+// loop). With CUDA, the peak memory the caching allocator handed out.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -47,14 +47,14 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace dgxpx;
 
+constexpr const char* kUsage =
+    "usage: bench_sdxl_speed make-model DIR --tokenizers MODEL_DIR [--config sdxl-base|tiny] "
+    "[--dtype fp16|bf16|fp32] [--seed N]\n"
+    "       bench_sdxl_speed run DIR [--device cuda|cpu] [--dtype fp16|bf16|fp32] [--size PX] "
+    "[--steps N] [--guidance G] [--batches 1,4,8] [--runs N] [--json FILE]\n";
+
 [[noreturn]] void usage(const std::string& problem) {
-  std::fprintf(stderr,
-               "bench_sdxl_speed: %s\n"
-               "usage: bench_sdxl_speed make-model DIR --tokenizers MODEL_DIR [--config sdxl-base|tiny] "
-               "[--dtype fp16|bf16|fp32] [--seed N]\n"
-               "       bench_sdxl_speed run DIR [--device cuda|cpu] [--dtype fp16|bf16|fp32] [--size PX] "
-               "[--steps N] [--guidance G] [--batches 1,4,8] [--runs N] [--json FILE]\n",
-               problem.c_str());
+  std::fprintf(stderr, "bench_sdxl_speed: %s\n%s", problem.c_str(), kUsage);
   std::exit(2);
 }
 
@@ -219,7 +219,7 @@ struct RunOptions {
   int64_t size = 1024, steps = 30;
   double guidance = 5.0;
   std::vector<int64_t> batches = {1};
-  int runs = 2;
+  int runs = 3;
   std::optional<fs::path> json_file;
 };
 
@@ -234,6 +234,12 @@ std::vector<int64_t> parse_batches(const std::string& text) {
   }
   if (out.empty()) usage("--batches: expected at least one size");
   return out;
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
 }
 
 class Clock {
@@ -283,7 +289,7 @@ int run(const fs::path& dir, const std::vector<std::string>& args) {
   }
   if (o.device != "cuda" && o.device != "cpu") usage("--device: expected cuda or cpu, got '" + o.device + "'");
   if (o.size < 8 || o.size % 8 != 0) usage("--size: expected a positive multiple of 8");
-  if (o.steps < 3) usage("--steps: expected 3 or more (the loop is timed against a third of them)");
+  if (o.steps < 2) usage("--steps: expected 2 or more (the loop is timed against a third of them, at least 1)");
   if (o.runs < 1) usage("--runs: expected 1 or more");
   const bool cuda = o.device == "cuda";
   if (cuda && !torch::cuda::is_available()) {
@@ -323,11 +329,12 @@ int run(const fs::path& dir, const std::vector<std::string>& args) {
   for (int64_t batch : o.batches) {
     generate(batch, short_steps);  // warm-up: kernels chosen, allocator pools filled
     reset_peak_memory(cuda);
-    double best = 1e300, best_short = 1e300;
+    std::vector<double> full, partial;
     for (int r = 0; r < o.runs; ++r) {
-      best = std::min(best, generate(batch, o.steps));
-      best_short = std::min(best_short, generate(batch, short_steps));
+      full.push_back(generate(batch, o.steps));
+      partial.push_back(generate(batch, short_steps));
     }
+    const double best = median(full), best_short = median(partial);
     const double per_step = (best - best_short) / double(o.steps - short_steps);
     json row = {{"size", o.size},
                 {"batch", batch},
@@ -357,6 +364,11 @@ int run(const fs::path& dir, const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
   if (argc < 3) usage("expected a command (make-model or run) and a folder");
   const std::string command = argv[1];
   const fs::path dir = argv[2];

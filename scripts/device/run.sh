@@ -25,7 +25,7 @@
 # machine that only reruns the benches).
 #
 # $OUT afterwards (at most 8 files come back): run.log (this output), build.log (configure +
-# build, its last 15 MiB), gpu-tests.log, bench.log (both benches' output), dgxpx-speed.json,
+# build, its last 15 MiB), gpu-tests.log, bench.log (both benches' and the worker build's output), dgxpx-speed.json,
 # diffusers-speed.json (runs of all stages merged) and figures.json (stages, gpu tests,
 # comparison, targets).
 set -uo pipefail
@@ -81,7 +81,7 @@ else
   MODEL_CONFIG=tiny
 fi
 GUIDANCE=5
-TARGETS=(dgxpx-sdxl dgxpx_sdxl_gpu_tests bench_sdxl_speed)
+TARGETS=(dgxpx-sdxl dgxpx_sdxl_gpu_tests bench_sdxl_speed dgxpx)
 # The tests (and the bench's make-model, for tokenizers) read the carried fixtures.
 export DGXPX_FIXTURES=$ROOT/.device/fixtures
 
@@ -337,7 +337,7 @@ stage_make_model() {
   fi
   args=("$BENCH" make-model "$MODEL" --tokenizers "$DEV/fixtures/sdxl-tiny/model")
   if [ -n "$MODEL_CONFIG" ]; then
-    if ! "$BENCH" make-model --help 2>&1 | grep -q -- '--config'; then
+    if ! grep -q -- '--config' <<<"$("$BENCH" --help 2>&1)"; then
       record make-model skip $(( SECONDS - t0 )) "make-model has no --config $MODEL_CONFIG: a full-size model on the CPU is too slow; checked up to the build"
       return 1
     fi
@@ -405,6 +405,54 @@ bench() {
 # The estimate for an optional stage from a measured one: seconds * factor (integer percent).
 estimate() { local s=${STAGE_SECONDS[$1]:-0}; echo $(( s * $2 / 100 )); }
 
+# --- the worker: `dgxpx build` of a 32-frame character through the generation worker ---------------
+# One model load, batches up to 8; independent frames, so the figure is the worker's throughput
+# (keyframe rows would run their derived frames at 60 % of the steps). WORK/json/worker.json
+# holds the build's --json summary with the frame count, size and steps.
+stage_worker() {
+  local t0=$SECONDS rc dgxpx project=$WORK/worker-project size=$1 estimate=${2:-}
+  dgxpx=$(binary dgxpx)
+  if [ -z "$dgxpx" ]; then
+    record worker skip 0 "dgxpx was not built"
+    return 1
+  fi
+  if [ -n "$estimate" ] && [ $(( estimate + 15 )) -gt "$(left)" ]; then
+    record worker skip 0 "optional: estimated ${estimate}s, $(left)s left of the budget"
+    return 1
+  fi
+  rm -rf "$project"
+  mkdir -p "$project/sprites" "$project/presets"
+  printf 'manifests: sprites\nworker: {max_batch: 8, device: %s}\n' "$BENCH_DEVICE" > "$project/dgxpx.yaml"
+  printf "model: '%s'\nsize: [%s, %s]\nsteps: %s\nguidance: %s\nsampler: euler\npixel: {size: [64, 64]}\n" \
+    "$MODEL" "$size" "$size" "$STEPS" "$GUIDANCE" > "$project/presets/bench.yaml"
+  printf '%s\n' 'kind: character' 'name: hero' 'preset: bench' 'prompt: "a knight in blue armor, pixel art"' \
+    'seed: 7' 'consistency: independent' 'directions: [down, left, right, up]' 'animations:' \
+    '  walk: {prompt: walking, frames: 8}' > "$project/sprites/hero.yaml"
+  echo "=== worker: dgxpx build, 32 frames at ${size}² through the worker" >> "$BENCH_LOG"
+  (cd "$project" && limited "$WORK/worker.log" --cap "${BENCH_CAP_S:-240}" "$dgxpx" build -j 16 --json)
+  rc=$?
+  cat "$WORK/worker.log" >> "$BENCH_LOG"
+  python3 - "$WORK/worker.log" "$WORK/json/worker.json" "$size" "$STEPS" <<'PY' || rc=1
+import json, sys
+log, out, size, steps = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+summary = None
+for line in open(log, errors="replace"):
+    line = line.strip()
+    if line.startswith("{"):
+        try:
+            summary = json.loads(line)
+        except ValueError:
+            pass
+if summary is None:
+    sys.exit("no --json summary in the build's output")
+frames = 32
+json.dump({"frames": frames, "size": size, "steps": steps, "seconds": summary.get("seconds"),
+           "images_per_s": frames / summary["seconds"] if summary.get("seconds") else None,
+           "summary": summary}, open(out, "w"), indent=2)
+PY
+  record worker "$(status_of $rc)" $(( SECONDS - t0 )) "32 frames at ${size}², see bench.log"
+}
+
 # --- the run -----------------------------------------------------------------------------------
 say "=== dgxpx device run ($MODE) ==="
 stage_env && stage_unpack && stage_runlib &&
@@ -432,9 +480,12 @@ if [ $configured = 0 ] && [ $CONFIGURE_ONLY = 0 ]; then
         bench dgxpx $size 1 "$(estimate dgxpx-1024-b1 100)"
         bench diffusers $size 1 "$(estimate diffusers-1024-b1 100)"
       done
+      # 32 images of 1024² at about batch 8's rate, plus a model load.
+      stage_worker 1024 "$(estimate dgxpx-1024-b4 800)"
     else
       bench dgxpx 128 1
       bench diffusers 128 1
+      stage_worker 128
     fi
   fi
 elif [ $CONFIGURE_ONLY = 1 ]; then

@@ -16,7 +16,9 @@ OUT/gpu-tests.log. figures.json:
                   "diffusers_unet_steps_per_s": ..., "dgxpx_peak_mem_gib": ...,
                   "diffusers_peak_mem_gib": ...}],
   "targets": {"ratio_1024_b1": {"value": 0.8, "limit": 1.0, "met": true},
-              "s_per_image_1024_b1": {"value": 1.2, "limit": 1.3, "met": true}}
+              "s_per_image_1024_b1": {"value": 1.2, "limit": 1.3, "met": true}},
+  "worker": {"frames": 32, "size": 1024, "steps": 30, "seconds": 40.1, "images_per_s": 0.8,
+             "summary": <dgxpx build --json>} | null
 }
 """
 
@@ -150,6 +152,16 @@ def fmt(v, spec):
     return format(v, spec) if isinstance(v, (int, float)) else "-"
 
 
+def read_worker(work):
+    """The worker stage's figures (run.sh stage_worker), or None when it did not run."""
+    path = os.path.join(work, "json", "worker.json")
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
 def print_tables(fig):
     print("\nstage                    status   seconds  note")
     for s in fig["stages"]:
@@ -179,6 +191,12 @@ def print_tables(fig):
         for r in fig["comparison"]:
             print(f"  {r['size']}² batch {r['batch']}: {fmt(r['dgxpx_s_per_image'], '.3f')} / "
                   f"{fmt(r['diffusers_s_per_image'], '.3f')} = {fmt(r['ratio'], '.3f')}")
+    w = fig.get("worker")
+    if w:
+        worker = w["summary"].get("worker", {})
+        print(f"\nworker: {w['frames']} frames at {w['size']}², {w['steps']} steps: "
+              f"{fmt(w['seconds'], '.1f')} s, {fmt(w['images_per_s'], '.3f')} images/s, "
+              f"{worker.get('model_loads', '?')} model load(s), batches {worker.get('batch_sizes', '?')}")
     for name, t in fig["targets"].items():
         print(f"target {name}: {t['value']} (limit {t['limit']}): "
               f"{'met' if t['met'] else 'NOT met'}")
@@ -210,6 +228,7 @@ def main(argv):
         "diffusers": diffusers,
         "comparison": comparison,
         "targets": targets(dgxpx, comparison),
+        "worker": read_worker(args.work),
     }
     os.makedirs(args.out, exist_ok=True)
     if dgxpx:
