@@ -84,7 +84,7 @@ Image pixelize(const Image& image, const PixelizeOptions& options);
 
 /// The pixelize method's version: bumped when the same options give other pixels, so that keys
 /// holding it (canonical_options, the planner's pixel keys) stop matching old results.
-inline constexpr const char* kPixelizeMethod = "pixelize.v3";
+inline constexpr const char* kPixelizeMethod = "pixelize.v4";
 
 /// Every option as canonical "name=value;" text, for step keys. A palette file appears by path
 /// only: keys must add the file's content digest themselves.

@@ -99,7 +99,7 @@ TEST_CASE("outline colour snaps to the palette", "[pixel][pixelize]") {
 TEST_CASE("canonical options name every field", "[pixel][pixelize]") {
   const PixelizeOptions base = sprite_options();
   const std::string text = canonical_options(base);
-  REQUIRE_THAT(text, Catch::StartsWith("pixelize.v3;grid=factor:6;"));
+  REQUIRE_THAT(text, Catch::StartsWith(std::string(dgxpx::pixel::kPixelizeMethod) + ";grid=factor:6;"));
   auto differs = [&](auto change) {
     PixelizeOptions o = base;
     change(o);
