@@ -65,7 +65,10 @@ TEST_CASE("a -j4 build loads the model once and batches its requests", "[integra
 
   // The worker does not outlive the build (keep_warm 0; it waits 2 s for straggling steps).
   const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (fs::exists(worker_file(p, "worker.sock")) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(100ms);
+  // The worker removes its socket, then its pid file: wait for both.
+  while ((fs::exists(worker_file(p, "worker.sock")) || fs::exists(worker_file(p, "worker.pid"))) &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(100ms);
   CHECK_FALSE(fs::exists(worker_file(p, "worker.sock")));
   CHECK_FALSE(fs::exists(worker_file(p, "worker.pid")));
 }
