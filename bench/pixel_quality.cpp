@@ -2,7 +2,7 @@
 // (factor given) and grid-detection hit rate: the classic set as one row, then the realistic
 // range (issue 14) by factor, background (dark sprites apart), JPEG and sheet, with the error
 // split by cause beside the per-cell bound.
-// Usage: bench_pixel_quality [--limit N] [--seed S] [--verbose] [--oracle-cast] [--set classic|realistic|both]
+// Usage: bench_pixel_quality [--limit N] [--seed S] [--verbose] [--oracle-cast] [--blend-alpha] [--set classic|realistic|both]
 //        [--shift A] [--blur S] [--gain G] [--offset O] [--noise S] [--merge D]  (classic set)
 #include <chrono>
 #include <cstdio>
@@ -99,6 +99,7 @@ struct Options {
   uint64_t seed = 1;
   bool verbose = false;
   bool oracle_cast = false;
+  bool blend_alpha = false;  // --blend-alpha: the realistic set with shadows blended (Degradation)
   bool classic = true, realistic = true;
   testing::Degradation classic_degradation;
 };
@@ -165,6 +166,7 @@ bool parse(int argc, char** argv, Options& o) {
     else if (!std::strcmp(argv[i], "--seed") && more) o.seed = std::strtoull(argv[++i], nullptr, 10);
     else if (!std::strcmp(argv[i], "--verbose")) o.verbose = true;
     else if (!std::strcmp(argv[i], "--oracle-cast")) o.oracle_cast = true;
+    else if (!std::strcmp(argv[i], "--blend-alpha")) o.blend_alpha = true;
     else if (!std::strcmp(argv[i], "--set") && more) {
       const std::string set = argv[++i];
       if (set != "classic" && set != "realistic" && set != "both") return false;
@@ -186,7 +188,7 @@ bool parse(int argc, char** argv, Options& o) {
 int main(int argc, char** argv) {
   Options o;
   if (!parse(argc, argv, o)) {
-    std::fprintf(stderr, "usage: bench_pixel_quality [--limit N] [--seed S] [--verbose] [--oracle-cast] [--set classic|realistic|both] "
+    std::fprintf(stderr, "usage: bench_pixel_quality [--limit N] [--seed S] [--verbose] [--oracle-cast] [--blend-alpha] [--set classic|realistic|both] "
                  "[--shift A] [--blur S] [--gain G] [--offset O] [--noise S] [--merge D]\n");
     return 2;
   }
@@ -211,7 +213,9 @@ int main(int argc, char** argv) {
                                uint64_t(sprite.sheet_y) * 104729u + std::hash<std::string>{}(sprite.category) % 1000;
     if (o.classic) run_case(testing::make_case(sprite, cd, case_seed), bound_rng, o.verbose, o.oracle_cast, {&classic});
     if (!o.realistic) continue;
-    const testing::QualityCase c = testing::make_case(sprite, testing::realistic_degradation(case_seed), case_seed);
+    testing::Degradation realistic = testing::realistic_degradation(case_seed);
+    realistic.blend_partial_alpha = o.blend_alpha;
+    const testing::QualityCase c = testing::make_case(sprite, realistic, case_seed);
     const std::string background = std::string(testing::to_name(c.degradation.backdrop)) +
                                    (testing::is_dark(c) ? " dark" : " other");
     run_case(c, bound_rng, o.verbose, o.oracle_cast,

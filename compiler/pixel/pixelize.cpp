@@ -182,6 +182,59 @@ static std::vector<WeightedColor> fit_colors(const CellImage& cells, const Image
   return key_after_cast && outside.size() * 8 >= all.size() ? outside : all;
 }
 
+// A cell no palette colour explains (none within kBlendFar RGB units, the cast removed) but a
+// blend of one colour with the key does (within kBlendNear, and at most kBlendShare of the
+// direct distance) is a partly transparent pixel shown over the background, as a generation
+// shows a shadow: it becomes that colour when it is at least half opaque, else background.
+// Only far from the palette: a dark shade of any colour also lies between it and a black key.
+constexpr double kBlendFar = 14.0, kBlendNear = 22.0, kBlendShare = 0.6;
+
+static int unblend_key(const CellImage& cells, const Palette& palette, Rgba key, const ColorCast& cast, Image& art) {
+  int cleared = 0;
+  for (size_t i = 0; i < art.pixels.size(); ++i) {
+    if (cells.cells[i].a < 128) continue;  // transparent in the input: nothing to decide
+    float c[3];
+    uncast(cast, cells.cells[i], c);
+    double direct = 1e300, blend = 1e300, alpha = 0;
+    int best = -1;
+    for (size_t j = 0; j < palette.colors.size(); ++j) {
+      const Rgba& q = palette.colors[j];
+      const double p[3] = {double(q.r), double(q.g), double(q.b)}, k[3] = {double(key.r), double(key.g), double(key.b)};
+      double d2 = 0, dot = 0, len2 = 0;
+      for (int ch = 0; ch < 3; ++ch) {
+        d2 += (c[ch] - p[ch]) * (c[ch] - p[ch]);
+        dot += (c[ch] - k[ch]) * (p[ch] - k[ch]);
+        len2 += (p[ch] - k[ch]) * (p[ch] - k[ch]);
+      }
+      direct = std::min(direct, d2);
+      if (len2 <= 0) continue;
+      const double a = std::clamp(dot / len2, 0.0, 1.0);
+      double m2 = 0;
+      for (int ch = 0; ch < 3; ++ch) {
+        const double v = k[ch] + a * (p[ch] - k[ch]) - c[ch];
+        m2 += v * v;
+      }
+      if (m2 < blend) {
+        blend = m2;
+        alpha = a;
+        best = int(j);
+      }
+    }
+    direct = std::sqrt(direct);
+    blend = std::sqrt(blend);
+    if (best < 0 || direct <= kBlendFar || blend > kBlendNear || blend > kBlendShare * direct) continue;
+    Rgba& out = art.pixels[i];
+    if (alpha < 0.5) {
+      cleared += out.a != 0;
+      out = Rgba{0, 0, 0, 0};
+    } else {
+      out = palette.colors[size_t(best)];
+      out.a = 255;
+    }
+  }
+  return cleared;
+}
+
 // Each opaque pixel of `art` becomes the likeliest palette entry for its unrounded cell colour,
 // the cast removed in floating point first.
 static void map_cells_to_palette(const CellImage& cells, const Palette& palette, const ColorCast& cast, Image& art) {
@@ -247,6 +300,7 @@ PixelizeResult pixelize_detailed(const Image& image, const PixelizeOptions& opti
   if (keyed) result.background_cleared = key_cells(cells, *keyed, result.cast, options.background.tolerance, art);
   if (fixed && !options.palette.dither) {
     map_cells_to_palette(cells, *result.palette, result.cast, art);
+    if (keyed) result.background_cleared += unblend_key(cells, *result.palette, options.background.key, result.cast, art);
   } else {
     if (fixed) {  // dithering works on bytes: the cast is applied to the cells, rounded once
       for (size_t i = 0; i < art.pixels.size(); ++i) {

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <map>
 #include <cmath>
 #include <cstdlib>
+#include <map>
 #include <set>
 #include <stdexcept>
 
@@ -135,12 +135,13 @@ std::vector<Sprite> load_crawl_sprites(const std::filesystem::path& dir) {
     const pixel::Image sheet = pixel::read_png(dir / (std::string(sheet_name) + ".png"));
     for (int sy = 0; sy + kSprite <= sheet.height; sy += kSprite)
       for (int sx = 0; sx + kSprite <= sheet.width; sx += kSprite) {
-        Sprite s{sheet_name, sx, sy, pixel::Image(kSprite, kSprite)};
+        Sprite s{sheet_name, sx, sy, pixel::Image(kSprite, kSprite), pixel::Image(kSprite, kSprite)};
         int opaque = 0;
         std::set<uint32_t> colors;
         for (int y = 0; y < kSprite; ++y)
           for (int x = 0; x < kSprite; ++x) {
             pixel::Rgba p = sheet.at(sx + x, sy + y);
+            s.raw.at(x, y) = p;
             if (p.a < 128) {
               p = {0, 0, 0, 0};
             } else {
@@ -241,7 +242,12 @@ QualityCase make_case(const Sprite& sprite, const Degradation& d, uint64_t seed)
   for (auto& p : planes) p.assign(size_t(size) * size, 0.0f);
   auto composite = [&](int x, int y) {
     const pixel::Rgba p = c.reference.at(x, y);
-    return p.a == 0 ? c.key : p;
+    const pixel::Rgba raw = sprite.raw.empty() ? p : sprite.raw.at(x, y);
+    if (!d.blend_partial_alpha || raw.a == 0 || raw.a == 255) return p.a == 0 ? c.key : p;
+    const pixel::Rgba color = p.a ? p : raw;  // the merged shade where the reference has one
+    const double a = raw.a / 255.0;
+    const auto mix = [&](uint8_t v, uint8_t k) { return uint8_t(std::lround(a * v + (1 - a) * k)); };
+    return pixel::Rgba{mix(color.r, c.key.r), mix(color.g, c.key.g), mix(color.b, c.key.b), 255};
   };
   for (int y = 0; y < size; ++y) {
     int y0, y1;

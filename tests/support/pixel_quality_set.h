@@ -25,6 +25,7 @@ struct Sprite {
   std::string category;  ///< the sheet: floor, wall, feat, main (items), player (monsters, doll)
   int sheet_x = 0, sheet_y = 0;
   pixel::Image image;
+  pixel::Image raw;  ///< the crop as the sheet holds it, partly transparent shadows included
 };
 
 /// Every 32x32 cell of the sheets that is at least a quarter opaque and has two or more colours,
@@ -55,6 +56,10 @@ struct Degradation {
   double noise_sigma = 5.0;     ///< per-pixel, per-channel Gaussian noise (0..255 units)
   int jpeg_quality = 0;         ///< JPEG round trip at this quality last; 0 = none
   Backdrop backdrop = Backdrop::chroma;
+  /// Partly transparent pixels (crawl's shadows) blended over the backdrop by their alpha, as a
+  /// generation shows a shadow, instead of drawn opaque (alpha >= 128) or not at all. The
+  /// reference keeps alpha binarised at 128.
+  bool blend_partial_alpha = false;
 };
 
 /// The realistic range of issue 14, one draw per seed: factor 6..16, shift +-0.45 art pixel,

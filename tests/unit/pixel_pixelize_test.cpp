@@ -165,3 +165,41 @@ TEST_CASE("a black key takes the background but keeps a dark sprite's dark shade
   REQUIRE(result.image.pixels == art.pixels);
   REQUIRE(result.background_cleared == 80 - 42);
 }
+
+TEST_CASE("a shadow blended over the key becomes its colour when mostly opaque, else background", "[pixel][pixelize]") {
+  // A red body, a black shadow drawn at several opacities over a green key, and a dark green the
+  // palette holds (half way between black and the key, but a colour of its own).
+  const Rgba key{0, 255, 0, 255}, black{0, 0, 0, 255}, red{200, 40, 40, 255}, dark_green{0, 128, 0, 255};
+  const Palette palette{"shadows", {red, black, dark_green, {240, 240, 240, 255}}};
+  const std::vector<double> opacities = {0.9, 0.7, 0.4, 0.2};
+  Image input((int(opacities.size()) + 3) * 8, 8);
+  Image want(int(opacities.size()) + 3, 1, {0, 0, 0, 0});
+  const auto fill = [&](int cell, Rgba color) {
+    for (int y = 0; y < 8; ++y)
+      for (int x = 0; x < 8; ++x) input.at(cell * 8 + x, y) = color;
+  };
+  fill(0, red);
+  want.at(0, 0) = red;
+  for (size_t i = 0; i < opacities.size(); ++i) {
+    const double a = opacities[i];
+    const auto mix = [&](uint8_t s, uint8_t k) { return uint8_t(std::lround(a * s + (1 - a) * k)); };
+    fill(int(i) + 1, Rgba{mix(black.r, key.r), mix(black.g, key.g), mix(black.b, key.b), 255});
+    if (a >= 0.5) want.at(int(i) + 1, 0) = black;
+  }
+  fill(int(opacities.size()) + 1, dark_green);
+  want.at(int(opacities.size()) + 1, 0) = dark_green;
+  fill(int(opacities.size()) + 2, key);
+  PixelizeOptions o;
+  o.grid.mode = GridMode::factor;
+  o.grid.factor = 8;
+  o.grid.fit_phase = false;
+  o.background.mode = BackgroundMode::key;
+  o.background.key = key;
+  o.palette.correct_cast = false;
+  const PixelizeResult result = pixelize_detailed(input, o, &palette);
+  REQUIRE((result.image.width == want.width && result.image.height == want.height));
+  for (int x = 0; x < want.width; ++x) {
+    INFO("cell " << x);
+    CHECK(result.image.at(x, 0) == want.at(x, 0));
+  }
+}
