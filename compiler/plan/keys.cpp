@@ -13,9 +13,7 @@ static std::string number_text(double v) {
   return buffer;
 }
 
-// The shortest text that reads back as the same double ("0.8", not "0.80000000000000004"),
-// for what explain shows; keys keep number_text.
-static std::string shown_number(double v) {
+std::string shown_number(double v) {
   char buffer[32];
   for (int precision = 1; precision <= 17; ++precision) {
     std::snprintf(buffer, sizeof buffer, "%.*g", precision, v);

@@ -22,6 +22,10 @@ struct KeyField {
   const std::string& shown() const { return display.empty() ? value : display; }
 };
 
+/// The shortest text that reads back as the same double ("0.8", not "0.80000000000000004"), for
+/// what explain and messages show; keys hash the full %.17g text.
+std::string shown_number(double v);
+
 /// Digest of `domain` ("gen", "pixel", "pack"), the format version and every field in order.
 util::Digest key_of(const std::string& domain, const std::vector<KeyField>& fields);
 

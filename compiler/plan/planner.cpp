@@ -1,7 +1,5 @@
 #include "compiler/plan/planner.h"
 
-#include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <optional>
 #include <string_view>
@@ -37,19 +35,6 @@ std::string backend_id_for(const manifest::Preset& style) { return style.model ?
 static std::string relative(const manifest::ProjectConfig& project, const fs::path& p) {
   return manifest::display_path(project, p);
 }
-
-// The shortest text of a number that reads back as it ("0.6").
-static std::string shown(double v) {
-  char buffer[32];
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buffer, sizeof buffer, "%.*g", precision, v);
-    if (std::strtod(buffer, nullptr) == v) break;
-  }
-  return buffer;
-}
-
-// The widest image a gen step may ask for (the worker's limit): bounds a strip.
-constexpr int64_t kMaxGenerationWidth = 16384;
 
 util::Digest record_digest(const AssetRecord& record) {
   util::KeyHasher h;
@@ -134,10 +119,10 @@ class AssetPlanner {
           GenSpec gen = gen_spec(asset, frame, strip_path, loras);
           gen.prompt = lora::prompt_with_trigger_words(frame.strip_prompt, loras.trigger_words);
           gen.strip_frames = slices;
-          if (static_cast<int64_t>(gen.width) * slices > kMaxGenerationWidth)
+          if (static_cast<int64_t>(gen.width) * slices > int64_t{pixel::kMaxPngSide})
             throw util::InputError(asset.where, "asset '" + asset.name + "': the strip '" + frame.group + "' holds " +
                                                     std::to_string(slices) + " frames of " + std::to_string(gen.width) +
-                                                    " px, wider than " + std::to_string(kMaxGenerationWidth) +
+                                                    " px, wider than " + std::to_string(int64_t{pixel::kMaxPngSide}) +
                                                     " px in all; expected fewer frames per row or a smaller size");
           gen.width *= slices;
           const util::Digest gen_key = add_gen(planned, std::move(gen), style, model_digest, loras, nullptr, {});
@@ -163,7 +148,7 @@ class AssetPlanner {
         init.source_name = lead.name;
         if (style.model && static_cast<int>(style.steps * frame.strength) < 1)
           throw util::InputError(frame.strength_where,
-                                 "frame " + frame_path + ": strength " + shown(frame.strength) + " of " +
+                                 "frame " + frame_path + ": strength " + shown_number(frame.strength) + " of " +
                                      std::to_string(style.steps) + " steps runs no step (int(steps x strength) must be at "
                                      "least 1); expected a higher strength or more steps");
         gen_inputs.push_back(gen.init);

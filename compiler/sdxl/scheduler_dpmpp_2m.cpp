@@ -5,28 +5,14 @@
 #include <cmath>
 #include <limits>
 
+#include "compiler/sdxl/dpm_math.h"
 #include "compiler/sdxl/schedule_math.h"
 #include "compiler/sdxl/schedulers.h"
 
 namespace dgxpx::sdxl {
 namespace {
 
-// exp and log of 0-dim float32 tensors, as diffusers computes them: libtorch's vectorised
-// kernels can differ from libm by an ulp, and matching them keeps the rollout bit-exact.
-float torch_exp(float x) { return torch::exp(torch::tensor(x)).item<float>(); }
-float torch_log(float x) { return torch::log(torch::tensor(x)).item<float>(); }
-
-// alpha_t = 1 / sqrt(sigma^2 + 1), sigma_t = sigma * alpha_t (variance-preserving pair).
-struct AlphaSigma {
-  float alpha;
-  float sigma;
-  float lambda() const { return torch_log(alpha) - torch_log(sigma); }
-};
-
-AlphaSigma alpha_sigma(float sigma) {
-  const float alpha = 1.0f / std::sqrt(sigma * sigma + 1.0f);
-  return {alpha, sigma * alpha};
-}
+using namespace dpm_math;
 
 // lower_order_final: with fewer steps than this, the last step is taken at first order
 // (diffusers' stabilisation for short schedules).

@@ -4,26 +4,14 @@
 // data-prediction form with B(h) = e^h - 1.
 #include <cmath>
 
+#include "compiler/sdxl/dpm_math.h"
 #include "compiler/sdxl/schedule_math.h"
 #include "compiler/sdxl/schedulers.h"
 
 namespace dgxpx::sdxl {
 namespace {
 
-// exp/expm1/log of float32 scalars through libtorch, as diffusers evaluates them on 0-dim tensors.
-float torch_expm1(float x) { return torch::expm1(torch::tensor(x)).item<float>(); }
-float torch_log(float x) { return torch::log(torch::tensor(x)).item<float>(); }
-
-struct AlphaSigma {
-  float alpha;
-  float sigma;
-  float lambda() const { return torch_log(alpha) - torch_log(sigma); }
-};
-
-AlphaSigma alpha_sigma(float sigma) {
-  const float alpha = 1.0f / std::sqrt(sigma * sigma + 1.0f);
-  return {alpha, sigma * alpha};
-}
+using namespace dpm_math;
 
 constexpr int64_t kSolverOrder = 2;
 

@@ -1,5 +1,6 @@
 // The pipeline on CUDA (hidden tag [.gpu]; `ctest -L gpu` on a machine with a CUDA libtorch),
-// against the same pipeline on the CPU, for every `pipeline` case of the fixture set:
+// against the same pipeline on the CPU, for every `pipeline` case of the fixture set, each run
+// as the reference call (sdxl_pipeline_requests.h):
 // - fp32 on CUDA within the case's own tolerances (latents, image): the CPU result is within
 //   them of diffusers (the parity tests), and CUDA's kernels differ from the CPU's by float32
 //   rounding, which is what those tolerances allow (20x the fp32-vs-fp64 error);
@@ -24,10 +25,13 @@
 #undef CHECK
 #include <catch2/catch.hpp>
 
+#include "tests/parity/sdxl_pipeline_requests.h"  // after Catch: it uses Catch's macros
+
 namespace {
 
 namespace sdxl = dgxpx::sdxl;
 using dgxpx::testing::max_abs_diff;
+using dgxpx::testing::request_of;
 using dgxpx::testing::sdxl_tiny;
 using dgxpx::testing::sdxl_tiny_cases;
 using dgxpx::testing::sdxl_tiny_cases_of_kind;
@@ -52,21 +56,6 @@ sdxl::SdxlModel load(torch::Device device, torch::ScalarType dtype) {
   return sdxl::load_sdxl_model(model_dir(), options);
 }
 
-// The case's prompt, size, steps, guidance and seed with Euler: both sides run the same
-// request, so only the device and precision differ.
-sdxl::GenerationRequest request_of(const json& in) {
-  sdxl::GenerationRequest r;
-  r.prompts = {in.at("prompt").get<std::string>()};
-  if (!in.at("negative_prompt").is_null())
-    r.negative_prompts = std::vector<std::string>{in.at("negative_prompt").get<std::string>()};
-  r.width = in.at("width").get<int64_t>();
-  r.height = in.at("height").get<int64_t>();
-  r.steps = in.at("num_inference_steps").get<int64_t>();
-  r.guidance = in.at("guidance_scale").get<double>();
-  r.seed = in.at("seed").get<uint64_t>();
-  return r;
-}
-
 double atol_of(const json& c, const std::string& output) {
   return c.at("tolerance").at(output).at("suggested_atol").get<double>();
 }
@@ -84,7 +73,7 @@ TEST_CASE("the pipeline on CUDA in fp32 matches the CPU within each case's toler
   sdxl::SdxlModel cpu = load(torch::kCPU, torch::kFloat32);
   sdxl::SdxlModel cuda = load(gpu(), torch::kFloat32);
   for (const auto& c : pipeline_cases()) {
-    const auto request = request_of(c.at("inputs"));
+    const auto request = request_of(c.at("inputs"), cpu);
     const auto want = sdxl::generate(cpu, request);
     const auto got = sdxl::generate(cuda, request);
     const double latents = max_abs_diff(got.latents.cpu(), want.latents), image = max_abs_diff(got.image, want.image);
@@ -103,7 +92,7 @@ TEST_CASE("the pipeline on CUDA in fp16 and bf16 stays within the stated toleran
                                            std::tuple{torch::kBFloat16, kBf16ImageAtol, "bf16"}}) {
     sdxl::SdxlModel cuda = load(gpu(), dtype);
     for (const auto& c : pipeline_cases()) {
-      const auto request = request_of(c.at("inputs"));
+      const auto request = request_of(c.at("inputs"), cpu);
       const double image = max_abs_diff(sdxl::generate(cuda, request).image, sdxl::generate(cpu, request).image);
       std::cout << "case " << c.at("name").get<std::string>() << " cuda " << label << " vs cpu fp32: image " << image
                 << " (atol " << atol << ")\n";
@@ -117,14 +106,14 @@ TEST_CASE("batched generation on CUDA equals single images", "[.gpu][sdxl]") {
   torch::NoGradGuard no_grad;
   sdxl::SdxlModel cuda = load(gpu(), torch::kFloat32);
   const json c = pipeline_cases().front();
-  sdxl::GenerationRequest batch = request_of(c.at("inputs"));
+  sdxl::GenerationRequest batch = request_of(c.at("inputs"), cuda);
   const std::vector<uint64_t> seeds = {batch.seed, batch.seed + 1, batch.seed + 2};
   batch.prompts.assign(seeds.size(), batch.prompts.front());
   batch.seeds = seeds;
   const auto together = sdxl::generate(cuda, batch);
   REQUIRE(together.latents.size(0) == static_cast<int64_t>(seeds.size()));
   for (size_t i = 0; i < seeds.size(); ++i) {
-    sdxl::GenerationRequest one = request_of(c.at("inputs"));
+    sdxl::GenerationRequest one = request_of(c.at("inputs"), cuda);
     one.seed = seeds[i];
     const auto alone = sdxl::generate(cuda, one);
     const double err = max_abs_diff(together.latents[static_cast<int64_t>(i)].cpu(), alone.latents[0].cpu());

@@ -25,15 +25,21 @@ void write_art(const TempProject& p, const std::string& file, const std::vector<
   px::write_png(p.root() / file, image);
 }
 
+// A game's hand-drawn art: grass and wood, three shades each. Returns the two colour lists.
+std::pair<std::vector<px::Rgba>, std::vector<px::Rgba>> write_game_art(const TempProject& p) {
+  const std::vector<px::Rgba> greens = {{20, 60, 30, 255}, {40, 110, 50, 255}, {90, 170, 80, 255}};
+  const std::vector<px::Rgba> browns = {{60, 40, 20, 255}, {120, 80, 40, 255}, {200, 160, 100, 255}};
+  write_art(p, "art/grass.png", greens);
+  write_art(p, "art/wood.png", browns);
+  return {greens, browns};
+}
+
 }  // namespace
 
 TEST_CASE("palette extract learns a game's colours, and a preset using the file builds sprites of only those", "[integration][palette]") {
   TempProject p;
   write_example_project(p);
-  const std::vector<px::Rgba> greens = {{20, 60, 30, 255}, {40, 110, 50, 255}, {90, 170, 80, 255}};
-  const std::vector<px::Rgba> browns = {{60, 40, 20, 255}, {120, 80, 40, 255}, {200, 160, 100, 255}};
-  write_art(p, "art/grass.png", greens);
-  write_art(p, "art/wood.png", browns);
+  const auto& [greens, browns] = write_game_art(p);
   const int colors = static_cast<int>(greens.size() + browns.size()) - 2;
 
   const RunResult extracted =
@@ -92,10 +98,7 @@ TEST_CASE("palette extract refuses bad input with exit 2 and writes nothing", "[
 TEST_CASE("a preset palette learned from the game's art builds sprites of its colours and follows the art", "[integration][palette]") {
   TempProject p;
   write_example_project(p);
-  const std::vector<px::Rgba> greens = {{20, 60, 30, 255}, {40, 110, 50, 255}, {90, 170, 80, 255}};
-  const std::vector<px::Rgba> browns = {{60, 40, 20, 255}, {120, 80, 40, 255}, {200, 160, 100, 255}};
-  write_art(p, "art/grass.png", greens);
-  write_art(p, "art/wood.png", browns);
+  const auto& [greens, browns] = write_game_art(p);
   const std::string colors = std::to_string(greens.size() + browns.size() - 2);
   p.write("presets/plain.yaml", "size: [256, 256]\npixel: {size: [32, 32], palette: {from: [art/*.png], colors: " + colors + "}}\n");
   // The assets on that preset, from the manifests.

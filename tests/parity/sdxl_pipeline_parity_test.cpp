@@ -28,9 +28,13 @@
 #undef CHECK
 #include <catch2/catch.hpp>
 
+#include "tests/parity/sdxl_pipeline_requests.h"  // after Catch: it uses Catch's macros
+
 namespace {
 
 using dgxpx::testing::max_abs_diff;
+using dgxpx::testing::request_of;
+using dgxpx::testing::require_known;
 using dgxpx::testing::sdxl_tiny;
 using dgxpx::testing::sdxl_tiny_cases;
 using dgxpx::testing::sdxl_tiny_cases_of_kind;
@@ -52,61 +56,6 @@ double text_atol() {
   return atol;
 }
 
-void require_known(const json& object, const std::set<std::string>& known, const std::string& what) {
-  for (const auto& [key, value] : object.items())
-    if (!known.count(key)) FAIL("unknown " << what << " '" << key << "': " << value.dump());
-}
-
-// (h, w) / (top, left) pairs as diffusers takes them.
-std::pair<int64_t, int64_t> pair_of(const json& v) {
-  REQUIRE((v.is_array() && v.size() == 2));
-  return {v.at(0).get<int64_t>(), v.at(1).get<int64_t>()};
-}
-
-// A StableDiffusionXLPipeline call's inputs. Every input reaches the request, or is checked to
-// be a value the pipeline reproduces; any other input fails the case.
-sdxl::GenerationRequest request_of(const json& in, const sdxl::SdxlModel& model) {
-  require_known(in, {"prompt", "negative_prompt", "height", "width", "num_inference_steps", "guidance_scale",
-                     "seed", "scheduler", "scheduler_overrides", "scheduler_config", "generator",
-                     "num_images_per_prompt", "eta", "guidance_rescale", "add_watermarker", "original_size",
-                     "crops_coords_top_left", "target_size"},
-                "pipeline input");
-  sdxl::GenerationRequest r;
-  r.prompts = {in.at("prompt").get<std::string>()};
-  if (!in.at("negative_prompt").is_null())
-    r.negative_prompts = std::vector<std::string>{in.at("negative_prompt").get<std::string>()};
-  r.width = in.at("width").get<int64_t>();
-  r.height = in.at("height").get<int64_t>();
-  r.steps = in.at("num_inference_steps").get<int64_t>();
-  r.guidance = in.at("guidance_scale").get<double>();
-  r.seed = in.at("seed").get<uint64_t>();
-  r.images_per_prompt = in.at("num_images_per_prompt").get<int64_t>();
-  // The scheduler: the model's scheduler_config.json through Class.from_config(+ overrides).
-  const std::string config_text = in.at("scheduler_config").get<std::string>();
-  INFO("scheduler_config: " << config_text);
-  REQUIRE(config_text.find("scheduler_config.json") != std::string::npos);
-  try {
-    const auto chosen = dgxpx::testing::diffusers_scheduler(
-        in.at("scheduler").get<std::string>(), in.value("scheduler_overrides", json::object()), model.scheduler);
-    r.sampler = chosen.kind;
-    r.timestep_spacing = chosen.spacing;
-  } catch (const std::runtime_error& e) {
-    FAIL(e.what());
-  }
-  // One seeded CPU generator for the whole call.
-  REQUIRE(in.at("generator").get<std::string>().rfind("torch.Generator('cpu').manual_seed(seed)", 0) == 0);
-  r.ddim_eta = in.at("eta").get<double>();  // reaches DDIM; the other samplers take no eta
-  REQUIRE((r.sampler == sdxl::SamplerKind::ddim || r.ddim_eta == 0.0));
-  REQUIRE(in.at("guidance_rescale").get<double>() == 0.0);  // not implemented: must be off
-  REQUIRE(in.at("add_watermarker").get<bool>() == false);   // no watermark is ever added
-  // null is Python's None: the default (the generated size; crop (0, 0)).
-  const auto given = [&](const char* key) { return in.contains(key) && !in.at(key).is_null(); };
-  if (given("original_size")) r.micro.original_size = pair_of(in.at("original_size"));
-  if (given("crops_coords_top_left")) r.micro.crop_top_left = pair_of(in.at("crops_coords_top_left"));
-  if (given("target_size")) r.micro.target_size = pair_of(in.at("target_size"));
-  return r;
-}
-
 // Compares one output, prints its error, and checks it against `atol`.
 void check(const std::string& case_name, const std::string& output, const torch::Tensor& got,
            const json& ref, double atol) {
@@ -117,6 +66,38 @@ void check(const std::string& case_name, const std::string& output, const torch:
   std::printf("case %-34s %-34s max_abs_err = %.3g (atol %.3g)\n", case_name.c_str(),
               output.c_str(), err, atol);
   CHECK(err <= atol);
+}
+
+struct PipelineTolerances {
+  double latents, image, embeds;
+};
+
+// The outputs every pipeline kind records (the schedule, the UNet's conditioning, the latents and
+// the image): checks `output` and returns true, or false for a name it does not know.
+bool check_common_output(const std::string& name, const std::string& output, const json& ref,
+                         const sdxl::GenerationTrace& trace, const sdxl::GenerationResult& result,
+                         const PipelineTolerances& atol) {
+  if (output == "timesteps") {
+    const torch::Tensor want = sdxl_tiny_ref(ref.get<std::string>());
+    INFO("case " << name << " timesteps: got " << trace.timesteps << " expected " << want);
+    CHECK(trace.timesteps.dtype() == want.dtype());
+    CHECK(torch::equal(trace.timesteps, want));
+  } else if (output == "unet_prompt_embeds") {
+    check(name, output, trace.conditioning.encoder_hidden_states, ref, atol.embeds);
+  } else if (output == "unet_add_text_embeds") {
+    check(name, output, trace.conditioning.text_embeds, ref, atol.embeds);
+  } else if (output == "unet_add_time_ids") {
+    check(name, output, trace.conditioning.time_ids, ref, 0.0);
+  } else if (output == "latents_after_each_step") {
+    check(name, output, torch::stack(trace.latents_after_step), ref, atol.latents);
+  } else if (output == "latents") {
+    check(name, output, result.latents, ref, atol.latents);
+  } else if (output == "image") {
+    check(name, output, result.image, ref, atol.image);
+  } else {
+    return false;
+  }
+  return true;
 }
 
 double atol_of(const json& c, const std::string& key) {
@@ -170,21 +151,8 @@ void run_pipeline_case(sdxl::SdxlModel& model, const json& c) {
     ++compared;
     if (output == "initial_noise") check(name, output, trace.initial_noise, ref, 0.0);  // seeded: exact
     else if (output == "initial_latents") check(name, output, trace.initial_latents, ref, latents_atol);
-    else if (output == "timesteps") {
-      const torch::Tensor want = sdxl_tiny_ref(ref.get<std::string>());
-      INFO("case " << name << " timesteps: got " << trace.timesteps << " expected " << want);
-      CHECK(trace.timesteps.dtype() == want.dtype());
-      CHECK(torch::equal(trace.timesteps, want));
-    } else if (output == "unet_prompt_embeds")
-      check(name, output, trace.conditioning.encoder_hidden_states, ref, embeds_atol);
-    else if (output == "unet_add_text_embeds")
-      check(name, output, trace.conditioning.text_embeds, ref, embeds_atol);
-    else if (output == "unet_add_time_ids") check(name, output, trace.conditioning.time_ids, ref, 0.0);
-    else if (output == "latents_after_each_step")
-      check(name, output, torch::stack(trace.latents_after_step), ref, latents_atol);
-    else if (output == "latents") check(name, output, result.latents, ref, latents_atol);
-    else if (output == "image") check(name, output, result.image, ref, image_atol);
-    else FAIL("case " << name << ": unknown output '" << output << "'");
+    else if (!check_common_output(name, output, ref, trace, result, {latents_atol, image_atol, embeds_atol}))
+      FAIL("case " << name << ": unknown output '" << output << "'");
   }
   CHECK(compared > 0);
 }
@@ -247,21 +215,8 @@ void run_init_image_case(sdxl::SdxlModel& model, const json& c, bool inpaint) {
       check(name, output, trace.masked_image_latents, ref, initial_atol);
     else if (output == "mask_latent" && inpaint) check(name, output, trace.mask_latent, ref, 0.0);
     else if (output == "initial_latents") check(name, output, trace.initial_latents, ref, initial_atol);
-    else if (output == "timesteps") {
-      const torch::Tensor want = sdxl_tiny_ref(ref.get<std::string>());
-      INFO("case " << name << " timesteps: got " << trace.timesteps << " expected " << want);
-      CHECK(trace.timesteps.dtype() == want.dtype());
-      CHECK(torch::equal(trace.timesteps, want));
-    } else if (output == "unet_prompt_embeds")
-      check(name, output, trace.conditioning.encoder_hidden_states, ref, embeds_atol);
-    else if (output == "unet_add_text_embeds")
-      check(name, output, trace.conditioning.text_embeds, ref, embeds_atol);
-    else if (output == "unet_add_time_ids") check(name, output, trace.conditioning.time_ids, ref, 0.0);
-    else if (output == "latents_after_each_step")
-      check(name, output, torch::stack(trace.latents_after_step), ref, latents_atol);
-    else if (output == "latents") check(name, output, result.latents, ref, latents_atol);
-    else if (output == "image") check(name, output, result.image, ref, image_atol);
-    else FAIL("case " << name << ": unknown output '" << output << "'");
+    else if (!check_common_output(name, output, ref, trace, result, {latents_atol, image_atol, embeds_atol}))
+      FAIL("case " << name << ": unknown output '" << output << "'");
   }
   CHECK(compared > 0);
   if (inpaint) {
